@@ -1,0 +1,38 @@
+/**
+ * The port the reaper core depends on for Tencent CAR. The implementation on
+ * tencentcloud-sdk-nodejs lives beside it; unit tests use an in-memory fake.
+ */
+
+/**
+ * How the caller should react to a failure, from ONE classification table:
+ * - `throttled`: RequestLimitExceeded*; slow down and retry.
+ * - `retryable`: transient (InternalError, network, timeouts, 5xx...); retry with backoff.
+ * - `auth`: credentials are wrong or the clock is skewed; stop the run.
+ * - `terminal`: the request itself is wrong; retrying will not help.
+ */
+export type CarErrorClass = 'throttled' | 'retryable' | 'auth' | 'terminal';
+
+export interface CarFailure {
+  class: CarErrorClass;
+  /** CAR's error code (e.g. `InternalError`), or a local one (`NetworkError`, `Timeout`). */
+  code: string;
+  /** Human-readable message, never containing secrets. */
+  message: string;
+  requestId?: string;
+  httpStatus?: number;
+}
+
+export type CarResult<T> = { ok: true; value: T } | { ok: false; error: CarFailure };
+
+export interface ConcurrentCount {
+  running: number;
+  total: number;
+  requestId?: string;
+}
+
+export interface CarApi {
+  /** Ends the CAR session of `userId`. An unknown UserId counts as done. */
+  destroySession(userId: string): Promise<CarResult<{ requestId?: string }>>;
+  /** Running and total concurrency seats (its own quota: 20/s). */
+  describeConcurrentCount(): Promise<CarResult<ConcurrentCount>>;
+}

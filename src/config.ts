@@ -1,0 +1,111 @@
+import { ConfigError } from './errors.js';
+
+/** Every setting car-reaper reads, parsed once at start into one typed object. */
+export interface Config {
+  /** `SESSIONS_TABLE` @default 'car-reaper-sessions' */
+  tableName: string;
+  /** `DYNAMODB_ENDPOINT`: DynamoDB endpoint override (DynamoDB Local). */
+  dynamodbEndpoint?: string;
+  /** `AWS_REGION` @default 'us-east-1' */
+  awsRegion: string;
+  /** `TENCENTCLOUD_SECRET_ID` / `_KEY` / `_SESSION_TOKEN`; may be absent when fetched from SSM. */
+  tencent: { secretId?: string; secretKey?: string; sessionToken?: string };
+  /** `CAR_ENDPOINT` @default 'https://car.tencentcloudapi.com' */
+  carEndpoint: string;
+  /** `CAR_QUOTA_RPS`: the DestroySession quota to stay within. @default 100 */
+  carQuotaRps: number;
+  /** `CAR_CONCURRENCY`: cap on DestroySession calls in flight; undefined lets the engine choose. */
+  carConcurrency?: number;
+  /** `CAR_TIMEOUT_MS`: per-request timeout of CAR calls. @default 5000 */
+  carTimeoutMs: number;
+  /** `IDLE_TIMEOUT_SECONDS` @default 300 */
+  idleTimeoutSeconds: number;
+  /** `DISCONNECT_GRACE_SECONDS` @default 90 */
+  disconnectGraceSeconds: number;
+  /** `MAX_SESSION_AGE_SECONDS`; 0 turns the cap off. @default 0 */
+  maxSessionAgeSeconds: number;
+  /** `WEBHOOK_SECRET`; without it the webhook endpoints refuse every request. */
+  webhookSecret?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+const present = (env: Env, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+};
+
+const number = (
+  env: Env,
+  name: string,
+  fallback: number,
+  { min = 0, integer = true }: { min?: number; integer?: boolean } = {},
+): number => {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min) {
+    const kind = integer ? 'an integer' : 'a number';
+    throw new ConfigError(name, `must be ${kind} >= ${min}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+};
+
+const url = (env: Env, name: string, fallback: string): string => {
+  const raw = present(env, name) ?? fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw.replace(/\/+$/, '');
+};
+
+/** Parses the environment; a missing or malformed value throws a {@link ConfigError} naming it. */
+export function loadConfig(env: Env = process.env): Config {
+  const tableName = present(env, 'SESSIONS_TABLE') ?? 'car-reaper-sessions';
+  if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
+    throw new ConfigError(
+      'SESSIONS_TABLE',
+      `must be 3-255 characters of a-z, A-Z, 0-9, '_', '-', '.', got ${JSON.stringify(tableName)}`,
+    );
+  }
+  const dynamodbEndpoint = present(env, 'DYNAMODB_ENDPOINT');
+  const carConcurrency = present(env, 'CAR_CONCURRENCY');
+  return {
+    tableName,
+    dynamodbEndpoint:
+      dynamodbEndpoint === undefined ? undefined : url(env, 'DYNAMODB_ENDPOINT', dynamodbEndpoint),
+    awsRegion: present(env, 'AWS_REGION') ?? 'us-east-1',
+    tencent: {
+      secretId: present(env, 'TENCENTCLOUD_SECRET_ID'),
+      secretKey: present(env, 'TENCENTCLOUD_SECRET_KEY'),
+      sessionToken: present(env, 'TENCENTCLOUD_SESSION_TOKEN'),
+    },
+    carEndpoint: url(env, 'CAR_ENDPOINT', 'https://car.tencentcloudapi.com'),
+    carQuotaRps: number(env, 'CAR_QUOTA_RPS', 100, { min: 1 }),
+    carConcurrency:
+      carConcurrency === undefined ? undefined : number(env, 'CAR_CONCURRENCY', 0, { min: 1 }),
+    carTimeoutMs: number(env, 'CAR_TIMEOUT_MS', 5000, { min: 1 }),
+    idleTimeoutSeconds: number(env, 'IDLE_TIMEOUT_SECONDS', 300, { min: 1 }),
+    disconnectGraceSeconds: number(env, 'DISCONNECT_GRACE_SECONDS', 90),
+    maxSessionAgeSeconds: number(env, 'MAX_SESSION_AGE_SECONDS', 0),
+    webhookSecret: present(env, 'WEBHOOK_SECRET'),
+  };
+}
+
+/** Throws a {@link ConfigError} unless both Tencent credentials are set. */
+export function requireTencentCredentials(config: Config): {
+  secretId: string;
+  secretKey: string;
+  sessionToken?: string;
+} {
+  const { secretId, secretKey, sessionToken } = config.tencent;
+  if (!secretId) throw new ConfigError('TENCENTCLOUD_SECRET_ID', 'is required to call CAR');
+  if (!secretKey) throw new ConfigError('TENCENTCLOUD_SECRET_KEY', 'is required to call CAR');
+  return { secretId, secretKey, sessionToken };
+}

@@ -1,0 +1,117 @@
+/**
+ * The port the reaper core depends on for session state. The DynamoDB
+ * implementation lives beside it; unit tests use an in-memory fake.
+ * All times are epoch milliseconds.
+ */
+
+export type SessionState = 'active' | 'disconnected' | 'reaping' | 'destroyed' | 'failed';
+
+export const SESSION_STATES: readonly SessionState[] = [
+  'active',
+  'disconnected',
+  'reaping',
+  'destroyed',
+  'failed',
+];
+
+/** One CAR session, as the table holds it (index attributes are the store's business). */
+export interface Session {
+  userId: string;
+  state: SessionState;
+  /** Last recorded activity. Never moves backwards. */
+  lastActiveAt: number;
+  /** When this CAR session (this life of the UserId) started. */
+  startedAt: number;
+  /** Set while `disconnected`. */
+  disconnectedAt?: number;
+  /** DestroySession attempts made in this life of the session. */
+  attempts: number;
+  lastError?: string;
+  /** When a retry is due (a previous attempt failed retryably). */
+  nextAttemptAt?: number;
+  requestId?: string;
+  destroyedAt?: number;
+  /** Claimant that last reaped (or holds) the session. */
+  reapedBy?: string;
+  /** While `reaping`: when the claim's lease ends and another run may take over. */
+  leaseExpiresAt?: number;
+  /** Bumped by every write; a claim is conditional on it. */
+  version: number;
+}
+
+/** Why a session is due. */
+export type DueReason = 'idle' | 'disconnected' | 'max-age' | 'retry' | 'lease-expired' | 'manual';
+
+export interface Candidate {
+  session: Session;
+  reason: DueReason;
+}
+
+export interface FindCandidatesOptions {
+  now: number;
+  /** A session with no activity for this long is stale. */
+  idleTimeoutMs: number;
+  /** A disconnected session with no activity for this long after its disconnect is abandoned. */
+  disconnectGraceMs: number;
+  /** Sessions older than this are due whatever their activity; 0 turns it off. */
+  maxAgeMs: number;
+  /** Items per page. @default 100 */
+  pageSize?: number;
+}
+
+export interface ClaimOptions {
+  now: number;
+  /** How long the claim holds before another run may take the session over. */
+  leaseMs: number;
+  /** Who claims (run id); recorded as `reapedBy`. */
+  claimant: string;
+}
+
+/** A held claim: proof the caller may destroy the session and must record the outcome. */
+export interface Claim {
+  userId: string;
+  claimant: string;
+  /** Version written by the claim; outcomes are conditional on it. */
+  version: number;
+  leaseExpiresAt: number;
+  /** Attempts before this one. */
+  attempts: number;
+  /** The session as it was just before the claim (used to release it unchanged). */
+  previous: Session;
+}
+
+export type ClaimResult =
+  | { status: 'claimed'; claim: Claim }
+  /** Activity or another claimant changed the session since it was read. */
+  | { status: 'lost'; current?: Session };
+
+export type Outcome =
+  | { kind: 'destroyed'; at: number; requestId?: string }
+  /** A retryable failure: try again at `nextAttemptAt`. */
+  | { kind: 'retry'; at: number; error: string; nextAttemptAt: number }
+  /** Gave up (terminal error, or attempts exhausted). */
+  | { kind: 'failed'; at: number; error: string }
+  /** Nothing was done (run stopped before the call): put the session back as it was. */
+  | { kind: 'released'; at: number };
+
+export interface SessionStore {
+  /** Records activity for many users at `at`; revives destroyed/failed sessions as new ones. */
+  recordActivity(userIds: readonly string[], at: number): Promise<void>;
+  /** Marks the user disconnected at `at` (creating the session if needed). */
+  recordDisconnect(userId: string, at: number): Promise<void>;
+  /** Pages of due sessions; the read cost follows the number of due sessions. */
+  findCandidates(options: FindCandidatesOptions): AsyncIterable<Candidate[]>;
+  /** Conditional claim: succeeds only if the session is unchanged since read, or its lease expired. */
+  claim(session: Session, options: ClaimOptions): Promise<ClaimResult>;
+  /**
+   * Claims a named session for a manual destroy whatever its state (creating it
+   * if absent), unless another claimant holds an unexpired lease.
+   */
+  claimByUserId(userId: string, options: ClaimOptions): Promise<ClaimResult>;
+  /** Records an outcome; throws ClaimLostError if the claim is no longer held. */
+  recordOutcome(claim: Claim, outcome: Outcome): Promise<void>;
+  /** Reads one session (strongly consistent). */
+  get(userId: string): Promise<Session | undefined>;
+  /** Number of sessions in each state. */
+  counts(): Promise<Record<SessionState, number>>;
+}

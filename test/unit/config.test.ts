@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+describe('Function: loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      tableName: 'car-reaper-sessions',
+      awsRegion: 'us-east-1',
+      carEndpoint: 'https://car.tencentcloudapi.com',
+      carQuotaRps: 100,
+      carConcurrency: undefined,
+      idleTimeoutSeconds: 300,
+      disconnectGraceSeconds: 90,
+      maxSessionAgeSeconds: 0,
+      webhookSecret: undefined,
+    });
+  });
+
+  it('reads every variable it documents', () => {
+    const config = loadConfig({
+      SESSIONS_TABLE: 'sessions-x',
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000/',
+      CAR_ENDPOINT: 'http://127.0.0.1:9000',
+      CAR_QUOTA_RPS: '50',
+      CAR_CONCURRENCY: '7',
+      IDLE_TIMEOUT_SECONDS: '60',
+      DISCONNECT_GRACE_SECONDS: '0',
+      MAX_SESSION_AGE_SECONDS: '3600',
+      WEBHOOK_SECRET: 's3cret',
+    });
+    expect(config).toMatchObject({
+      tableName: 'sessions-x',
+      dynamodbEndpoint: 'http://127.0.0.1:8000',
+      carEndpoint: 'http://127.0.0.1:9000',
+      carQuotaRps: 50,
+      carConcurrency: 7,
+      idleTimeoutSeconds: 60,
+      disconnectGraceSeconds: 0,
+      maxSessionAgeSeconds: 3600,
+      webhookSecret: 's3cret',
+    });
+  });
+
+  it.each([
+    ['CAR_QUOTA_RPS', 'fast'],
+    ['CAR_QUOTA_RPS', '0'],
+    ['CAR_CONCURRENCY', '2.5'],
+    ['IDLE_TIMEOUT_SECONDS', '-1'],
+    ['CAR_ENDPOINT', 'ftp://example'],
+    ['DYNAMODB_ENDPOINT', 'not a url'],
+    ['SESSIONS_TABLE', 'a'],
+  ])('names %s when it is malformed (%s)', (variable, value) => {
+    const attempt = () => loadConfig({ [variable]: value });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(new RegExp(`^${variable}: `));
+  });
+});
