@@ -1,0 +1,40 @@
+/**
+ * The times of the last `capacity` sends, in a fixed ring buffer: O(1) to
+ * record and to look up the n-th most recent, no allocation per call.
+ */
+export class SendLog {
+  private readonly times: Float64Array;
+  private next = 0;
+  private count = 0;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`capacity: must be an integer >= 1, got ${capacity}`);
+    }
+    this.times = new Float64Array(capacity);
+  }
+
+  /** Number of sends remembered (at most `capacity`). */
+  get size(): number {
+    return this.count;
+  }
+
+  record(time: number): void {
+    this.times[this.next] = time;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
+  }
+
+  /** Time of the n-th most recent send (1 = the last one), or undefined if fewer were made. */
+  nthMostRecent(n: number): number | undefined {
+    if (n < 1 || n > this.count) return undefined;
+    return this.times[(this.next - n + this.capacity) % this.capacity];
+  }
+
+  /** Sends at or after `since`. */
+  countSince(since: number): number {
+    let n = 0;
+    while (n < this.count && (this.nthMostRecent(n + 1) as number) >= since) n++;
+    return n;
+  }
+}
