@@ -85,12 +85,18 @@ export type ClaimResult =
   /** Activity or another claimant changed the session since it was read. */
   | { status: 'lost'; current?: Session };
 
+/**
+ * `attempts` (optional on every outcome that made calls): the session's total
+ * DestroySession attempts in this life, this claim's included. The engine may
+ * retry several times under one claim, so it says how many; when absent the
+ * store records `claim.attempts + 1`.
+ */
 export type Outcome =
-  | { kind: 'destroyed'; at: number; requestId?: string }
+  | { kind: 'destroyed'; at: number; requestId?: string; attempts?: number }
   /** A retryable failure: try again at `nextAttemptAt`. */
-  | { kind: 'retry'; at: number; error: string; nextAttemptAt: number }
+  | { kind: 'retry'; at: number; error: string; nextAttemptAt: number; attempts?: number }
   /** Gave up (terminal error, or attempts exhausted). */
-  | { kind: 'failed'; at: number; error: string }
+  | { kind: 'failed'; at: number; error: string; attempts?: number }
   /** Nothing was done (run stopped before the call): put the session back as it was. */
   | { kind: 'released'; at: number };
 
