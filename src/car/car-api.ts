@@ -20,6 +20,11 @@ export interface CarFailure {
   message: string;
   requestId?: string;
   httpStatus?: number;
+  /**
+   * Set when the code is not in the classification table: it is treated as
+   * `retryable`, and the caller caps its retries (the engine's maxAttempts).
+   */
+  unknown?: boolean;
 }
 
 export type CarResult<T> = { ok: true; value: T } | { ok: false; error: CarFailure };
