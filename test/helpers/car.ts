@@ -3,7 +3,11 @@ import {
   type TencentCarApi,
   type TencentCarApiOptions,
 } from '../../src/car/tencent-car-api.js';
-import { type CarEmulator, type EmulatorOptions, startCarEmulator } from '../../src/emulator/index.js';
+import {
+  type CarEmulator,
+  type EmulatorOptions,
+  startCarEmulator,
+} from '../../src/emulator/index.js';
 
 /** The key pair the test emulator accepts (fake, but shaped like Tencent's). */
 export const testCredentials = {
@@ -27,7 +31,10 @@ export interface CarTestStack {
 export async function startCarTestStack(
   options: { emulator?: EmulatorOptions; client?: Partial<TencentCarApiOptions> } = {},
 ): Promise<CarTestStack> {
-  const emulator = await startCarEmulator({ credentials: { ...testCredentials }, ...options.emulator });
+  const emulator = await startCarEmulator({
+    credentials: { ...testCredentials },
+    ...options.emulator,
+  });
   const clients: TencentCarApi[] = [];
   const client = (overrides: Partial<TencentCarApiOptions> = {}) => {
     const api = createTencentCarApi({
