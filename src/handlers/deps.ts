@@ -1,0 +1,33 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Reaper } from '../reaper/types.js';
+import type { SessionStore } from '../sessions/session-store.js';
+
+/**
+ * What the webhook handlers need: the same objects whether they run in Lambda
+ * or behind `car-reaper serve`. `createRuntime()` provides all but `clock`
+ * and `logger`, which the caller chooses.
+ */
+export interface WebhookDeps {
+  store: Pick<SessionStore, 'recordActivity' | 'recordDisconnect' | 'get'>;
+  /** Used only for an immediate destroy (`DISCONNECT_GRACE_SECONDS=0`). */
+  reaper: Reaper;
+  config: Pick<Config, 'webhookSecret' | 'disconnectGraceSeconds'>;
+  clock: Clock;
+  logger: Logger;
+  /**
+   * Epoch ms after which an immediate destroy claims nothing new (Lambda: the
+   * remaining time less a margin). @default no deadline
+   */
+  deadline?: () => number | undefined;
+}
+
+/** What the reap handler needs. */
+export interface ReapDeps {
+  reaper: Reaper;
+  clock: Clock;
+  logger: Logger;
+  /** @default no deadline */
+  deadline?: () => number | undefined;
+}

@@ -1,0 +1,77 @@
+import type { ReapSummary } from '../reaper/types.js';
+import type { HandlerResponse } from '../webhook/http.js';
+import { parseDisconnectPayload } from '../webhook/payloads.js';
+import type { WebhookDeps } from './deps.js';
+import { failureResponse } from './errors-to-http.js';
+
+/** What became of a disconnect. */
+export type DisconnectAction =
+  /** Recorded; the schedule destroys the session once the grace period passes. */
+  | 'recorded'
+  /** Grace 0: destroyed now through the engine (same limiter, outcome recorded). */
+  | 'destroyed'
+  /** Grace 0, but the destroy failed or was deferred; the outcome is in the table. */
+  | 'destroy-pending'
+  /** Grace 0, but the user was active after this disconnect: nothing destroyed. */
+  | 'still-active';
+
+/**
+ * `POST /disconnect` after the signature is checked. Records the disconnect;
+ * with `DISCONNECT_GRACE_SECONDS=0` also destroys the session at once through
+ * `reaper.reap({ trigger: 'webhook', userIds: [userId] })`. The grace period is
+ * operator policy: a payload cannot shorten it.
+ *
+ * A repeated delivery is harmless: the store keeps the latest activity, and the
+ * immediate destroy only runs while the session is still `disconnected`, so a
+ * replayed disconnect never ends a session the user has come back to.
+ */
+export async function handleDisconnect(
+  payload: Record<string, unknown>,
+  deps: WebhookDeps,
+): Promise<HandlerResponse> {
+  let userId: string;
+  try {
+    const disconnect = parseDisconnectPayload(payload, deps.clock());
+    userId = disconnect.userId;
+    await deps.store.recordDisconnect(userId, disconnect.at);
+  } catch (error) {
+    return failureResponse(error, deps.logger, 'disconnect');
+  }
+  if (deps.config.disconnectGraceSeconds > 0) {
+    return accepted(userId, 'recorded');
+  }
+  try {
+    // The manual path claims a named session whatever its state, so check that the
+    // disconnect still stands (no activity recorded after it) before asking for it.
+    const session = await deps.store.get(userId);
+    if (session?.state !== 'disconnected') return accepted(userId, 'still-active');
+    const summary = await deps.reaper.reap({
+      trigger: 'webhook',
+      userIds: [userId],
+      deadline: deps.deadline?.(),
+    });
+    deps.logger.info('immediate destroy', { userId, summary: summaryFields(summary) });
+    return accepted(userId, summary.destroyed > 0 ? 'destroyed' : 'destroy-pending');
+  } catch (error) {
+    // The disconnect is recorded and due now: the next scheduled run destroys it.
+    deps.logger.error('immediate destroy failed; left to the schedule', {
+      userId,
+      error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+    });
+    return accepted(userId, 'destroy-pending');
+  }
+}
+
+const accepted = (userId: string, action: DisconnectAction): HandlerResponse => ({
+  status: 202,
+  body: { accepted: true, userId, action },
+});
+
+const summaryFields = (summary: ReapSummary) => ({
+  destroyed: summary.destroyed,
+  failed: summary.failed,
+  retried: summary.retried,
+  throttled: summary.throttled,
+  skipped: summary.skipped,
+  stoppedAt: summary.stoppedAt,
+});
