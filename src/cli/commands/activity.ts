@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { ValidationError } from '../../errors.js';
+import type { CommandContext } from '../context.js';
+import { readLines } from '../read-lines.js';
+
+/** Ids recorded in one store call when reading stdin: bounded memory, few round trips. */
+export const TOUCH_BATCH_SIZE = 100;
+
+/** `car-reaper touch` and `car-reaper disconnect`: record what the backend would. */
+export function registerActivityCommands(program: Command, ctx: CommandContext): void {
+  program
+    .command('touch')
+    .description('record activity now for users (as the heartbeat endpoint does)')
+    .argument('[userId...]', 'CAR UserIds')
+    .option('--stdin', 'read user ids from stdin, one a line')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ car-reaper touch user-1 user-2\n  $ cut -f1 users.tsv | car-reaper touch --stdin',
+    )
+    .action(async (userIds: string[], options: { stdin?: boolean }) => {
+      if (options.stdin && userIds.length > 0) {
+        throw new ValidationError('userId', 'give user ids as arguments or with --stdin, not both');
+      }
+      if (!options.stdin && userIds.length === 0) {
+        throw new ValidationError('userId', 'give at least one user id (or --stdin)');
+      }
+      const store = ctx.services().store();
+      let count = 0;
+      const record = async (batch: string[]) => {
+        await store.recordActivity(batch, Date.now());
+        count += batch.length;
+      };
+      if (options.stdin) {
+        let batch: string[] = [];
+        for await (const line of readLines(process.stdin)) {
+          batch.push(line);
+          if (batch.length >= TOUCH_BATCH_SIZE) {
+            await record(batch);
+            batch = [];
+          }
+        }
+        if (batch.length > 0) await record(batch);
+      } else {
+        await record(userIds);
+      }
+      ctx.io.out(`recorded activity for ${count} user${count === 1 ? '' : 's'}\n`);
+    });
+
+  program
+    .command('disconnect')
+    .description('record that users disconnected now (as the disconnect webhook does)')
+    .argument('<userId...>', 'CAR UserIds')
+    .addHelpText('after', '\nExample:\n  $ car-reaper disconnect user-1')
+    .action(async (userIds: string[]) => {
+      const store = ctx.services().store();
+      const at = Date.now();
+      for (const userId of userIds) await store.recordDisconnect(userId, at);
+      const n = userIds.length;
+      ctx.io.out(`recorded a disconnect for ${n} user${n === 1 ? '' : 's'}\n`);
+    });
+}

@@ -1,0 +1,56 @@
+import { loadConfig } from '../config.js';
+import type { CliIo } from './io.js';
+import { type CliServices, dynamodbEndpointOf, type ServicesFactory } from './services.js';
+
+/** Handed to every command: its IO, its services (built on first use) and a stop signal. */
+export interface CommandContext {
+  readonly io: CliIo;
+  /** Loads the configuration on first call (a bad variable throws a ConfigError naming it). */
+  services(): CliServices;
+  /**
+   * Aborted by the first SIGINT/SIGTERM: long commands stop cleanly. A second
+   * signal exits at once (130), in case stopping hangs.
+   */
+  stopSignal(): AbortSignal;
+}
+
+/** The context of one CLI run; `dispose` closes whatever the command opened. */
+export function createCommandContext(
+  io: CliIo,
+  factory: ServicesFactory,
+): CommandContext & {
+  /** The DynamoDB endpoint, once the configuration has been loaded. */
+  dynamodbEndpoint(): string | undefined;
+  dispose(): Promise<void>;
+} {
+  let services: CliServices | undefined;
+  let controller: AbortController | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller && !controller.signal.aborted) {
+      controller.abort(new Error(`stopped by ${signal}`));
+      return;
+    }
+    process.exit(130);
+  };
+  return {
+    io,
+    services() {
+      services ??= factory(loadConfig(io.env));
+      return services;
+    },
+    stopSignal() {
+      if (!controller) {
+        controller = new AbortController();
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      }
+      return controller.signal;
+    },
+    dynamodbEndpoint: () => (services ? dynamodbEndpointOf(services.config) : undefined),
+    async dispose() {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      await services?.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { CarApi } from '../car/car-api.js';
+import type { Config } from '../config.js';
+import type { Reaper } from '../reaper/types.js';
+import type { SessionStore } from '../sessions/session-store.js';
+
+/**
+ * What the commands use, built from one {@link Config}. Each part is created on
+ * first use, so `status` works without Tencent credentials and `touch` never
+ * builds a CAR client.
+ */
+export interface CliServices {
+  readonly config: Config;
+  /** The DynamoDB endpoint in use, named in "cannot reach DynamoDB at ..." messages. */
+  readonly dynamodbEndpoint: string;
+  /** Creates the table and its indexes unless they exist. */
+  ensureTable(): Promise<void>;
+  store(): SessionStore;
+  /** Throws a ConfigError naming the variable when credentials are missing. */
+  car(): CarApi;
+  /** Throws a ConfigError naming the variable when credentials are missing. */
+  reaper(): Reaper;
+  /** Releases clients and sockets so the process can exit. */
+  close(): Promise<void>;
+}
+
+/** Builds the services for a configuration (the real one, or fakes in unit tests). */
+export type ServicesFactory = (config: Config) => CliServices;
+
+/** The endpoint DynamoDB calls go to: the override, or AWS's regional one. */
+export const dynamodbEndpointOf = (config: Config): string =>
+  config.dynamodbEndpoint ?? `https://dynamodb.${config.awsRegion}.amazonaws.com`;
