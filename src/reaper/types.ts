@@ -62,6 +62,17 @@ export interface ReapSummary {
   wouldDestroy?: string[];
   /** Set when an auth failure stopped the run (message has no secrets). */
   error?: { code: string; message: string };
+  /** DestroySession calls made, retries included. */
+  calls?: number;
+  /** Claims put back untouched because the run stopped before their call. */
+  released?: number;
+  /**
+   * Outcomes the store would not take even after retries: each is logged at
+   * error level; the session's lease expires and a later run picks it up.
+   */
+  unrecorded?: number;
+  /** Calls allowed in flight (CAR_CONCURRENCY or the computed default). */
+  concurrency?: number;
 }
 
 export interface Reaper {

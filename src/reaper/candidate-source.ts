@@ -1,0 +1,25 @@
+import type { Candidate, SessionStore } from '../sessions/session-store.js';
+
+/** One unit of work: a due session as read, or a user id named for a manual destroy. */
+export type WorkItem =
+  | { userId: string; candidate: Candidate }
+  | { userId: string; candidate?: undefined };
+
+/**
+ * Due sessions one at a time, pulled page by page: the next page is read only
+ * when the run asks for more, so at most one page is held here. Breaking out
+ * of the loop closes the store's iterator (no further reads).
+ */
+export async function* storeCandidates(
+  store: SessionStore,
+  options: Parameters<SessionStore['findCandidates']>[0],
+): AsyncGenerator<WorkItem> {
+  for await (const page of store.findCandidates(options)) {
+    for (const candidate of page) yield { userId: candidate.session.userId, candidate };
+  }
+}
+
+/** Named user ids as work items (manual destroy). */
+export async function* namedUsers(userIds: readonly string[]): AsyncGenerator<WorkItem> {
+  for (const userId of userIds) yield { userId };
+}

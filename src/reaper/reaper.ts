@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { CarApi } from '../car/car-api.js';
+import { type Clock, realSleep, type Sleep, systemClock } from '../clock.js';
+import { type Logger, silentLogger } from '../logger.js';
+import type { SessionStore } from '../sessions/session-store.js';
+import { resolveConcurrency } from './concurrency.js';
+import type { RateBudget } from './rate-budget.js';
+import { ReapRun } from './reap-run.js';
+import { type ReaperSettings, validateSettings } from './settings.js';
+import { SlidingWindowLimiter } from './sliding-window-limiter.js';
+import type { Reaper, ReapOptions, ReapSummary } from './types.js';
+import { validateReapOptions } from './validate-options.js';
+
+export type { ReaperSettings } from './settings.js';
+
+/** What the engine is built from: the two ports, and optional seams for tests. */
+export interface ReaperDeps {
+  store: SessionStore;
+  car: CarApi;
+  /**
+   * Shared by every run of this reaper (schedule, webhook and manual runs in
+   * one process draw on one quota). @default a SlidingWindowLimiter at quotaRps
+   */
+  budget?: RateBudget;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default realSleep */
+  sleep?: Sleep;
+  /** @default silentLogger */
+  logger?: Logger;
+  /** Source of backoff jitter, in [0, 1). @default Math.random */
+  random?: () => number;
+  settings: ReaperSettings;
+}
+
+/**
+ * The reaper engine: finds due sessions (or takes named ones), claims each,
+ * calls DestroySession within the concurrency cap and the rate budget, and
+ * records every outcome. Settings are checked here, run options at each run;
+ * a bad value throws a ValidationError naming it.
+ */
+export function createReaper(deps: ReaperDeps): Reaper {
+  const { settings } = deps;
+  validateSettings(settings);
+  const clock = deps.clock ?? systemClock;
+  const sleep = deps.sleep ?? realSleep;
+  const budget =
+    deps.budget ?? new SlidingWindowLimiter({ quota: settings.quotaRps, clock, sleep });
+  const concurrency = resolveConcurrency(settings.quotaRps, settings.concurrency);
+  return {
+    async reap(options: ReapOptions): Promise<ReapSummary> {
+      const userIds = validateReapOptions(options);
+      const run = new ReapRun(
+        {
+          store: deps.store,
+          car: deps.car,
+          budget,
+          clock,
+          sleep,
+          logger: deps.logger ?? silentLogger,
+          random: deps.random ?? Math.random,
+          settings,
+          concurrency,
+          adaptConcurrency: settings.concurrency === undefined,
+          claimant: settings.claimant ?? `reaper-${randomUUID().slice(0, 8)}`,
+        },
+        options,
+        userIds,
+      );
+      return run.execute();
+    },
+  };
+}

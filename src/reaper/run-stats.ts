@@ -1,0 +1,68 @@
+import type { Clock } from '../clock.js';
+import type { ReapProgress } from './types.js';
+
+/** How often onProgress may fire, in ms. */
+export const PROGRESS_INTERVAL_MS = 100;
+
+/** The counters of one run, and the throttled progress callback. */
+export class RunStats {
+  candidates = 0;
+  claimed = 0;
+  destroyed = 0;
+  retried = 0;
+  failed = 0;
+  throttled = 0;
+  skipped = 0;
+  released = 0;
+  unrecorded = 0;
+  calls = 0;
+  /** Call times within the last second, oldest first (for currentRps). */
+  private recentCalls: number[] = [];
+  private lastProgressAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly onProgress?: (progress: ReapProgress) => void,
+  ) {}
+
+  onCall(): void {
+    this.calls++;
+    const now = this.clock();
+    this.recentCalls.push(now);
+    this.trim(now);
+  }
+
+  private trim(now: number): void {
+    while (this.recentCalls.length > 0 && (this.recentCalls[0] as number) <= now - 1000) {
+      this.recentCalls.shift();
+    }
+  }
+
+  /** Sessions finished one way or another. */
+  get processed(): number {
+    return this.destroyed + this.failed + this.retried + this.skipped + this.released;
+  }
+
+  /** Reports progress, at most once per {@link PROGRESS_INTERVAL_MS} unless `force`. */
+  progress(force = false): void {
+    if (!this.onProgress) return;
+    const now = this.clock();
+    if (!force && now - this.lastProgressAt < PROGRESS_INTERVAL_MS) return;
+    this.lastProgressAt = now;
+    this.trim(now);
+    try {
+      this.onProgress({
+        candidates: this.candidates,
+        processed: this.processed,
+        destroyed: this.destroyed,
+        failed: this.failed,
+        retried: this.retried,
+        throttled: this.throttled,
+        skipped: this.skipped,
+        currentRps: this.recentCalls.length,
+      });
+    } catch {
+      // A broken progress display must not break the run.
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { ValidationError } from '../errors.js';
+
+/** Configured policies and limits of the engine (all durations in ms). */
+export interface ReaperSettings {
+  /** A session with no activity for this long is stale (`IDLE_TIMEOUT_SECONDS`). */
+  idleTimeoutMs: number;
+  /** Time a disconnected user has to come back (`DISCONNECT_GRACE_SECONDS`). */
+  disconnectGraceMs: number;
+  /** Hard cap on a session's life; 0 turns it off (`MAX_SESSION_AGE_SECONDS`). */
+  maxAgeMs: number;
+  /** DestroySession quota (`CAR_QUOTA_RPS`); sizes the default limiter and concurrency. */
+  quotaRps: number;
+  /** Calls in flight (`CAR_CONCURRENCY`). @default Little's law, see defaultConcurrency */
+  concurrency?: number;
+  /** DestroySession attempts per session, across runs, before it is `failed`. @default 5 */
+  maxAttempts?: number;
+  /**
+   * Fixed lease of every claim. By default a run with a deadline leases until
+   * the deadline plus `leaseMarginMs`; one without leases {@link DEFAULT_LEASE_MS}.
+   */
+  leaseMs?: number;
+  /**
+   * Time kept between the last call a claim may start and the end of its
+   * lease: one call's timeout (CAR_TIMEOUT_MS, 5 s) + the outcome write and
+   * its retries (~1 s) + clock skew between hosts judging the lease (a few s).
+   * @default 15_000
+   */
+  leaseMarginMs?: number;
+  /** Recorded as `reapedBy`. @default a random id per run */
+  claimant?: string;
+  /** Candidates per store page. @default 100 */
+  pageSize?: number;
+}
+
+/** Lease of a claim when the run has no deadline: long enough for the in-run retries. */
+export const DEFAULT_LEASE_MS = 60_000;
+export const DEFAULT_LEASE_MARGIN_MS = 15_000;
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+const finiteAtLeast = (field: string, value: unknown, min: number): void => {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new ValidationError(field, `must be a finite number >= ${min}, got ${String(value)}`);
+  }
+};
+
+const integerAtLeast = (field: string, value: unknown, min: number): void => {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ValidationError(field, `must be an integer >= ${min}, got ${String(value)}`);
+  }
+};
+
+/** Throws a {@link ValidationError} naming the first bad setting. */
+export function validateSettings(settings: ReaperSettings): void {
+  finiteAtLeast('idleTimeoutMs', settings.idleTimeoutMs, 1);
+  finiteAtLeast('disconnectGraceMs', settings.disconnectGraceMs, 0);
+  finiteAtLeast('maxAgeMs', settings.maxAgeMs, 0);
+  integerAtLeast('quotaRps', settings.quotaRps, 1);
+  if (settings.concurrency !== undefined) integerAtLeast('concurrency', settings.concurrency, 1);
+  if (settings.maxAttempts !== undefined) integerAtLeast('maxAttempts', settings.maxAttempts, 1);
+  if (settings.leaseMs !== undefined) finiteAtLeast('leaseMs', settings.leaseMs, 1);
+  if (settings.leaseMarginMs !== undefined)
+    finiteAtLeast('leaseMarginMs', settings.leaseMarginMs, 0);
+  if (settings.pageSize !== undefined) integerAtLeast('pageSize', settings.pageSize, 1);
+}
+
+export { finiteAtLeast, integerAtLeast };

@@ -1,0 +1,253 @@
+import type { Clock } from '../../src/clock.js';
+import { ClaimLostError, StoreError } from '../../src/errors.js';
+import type {
+  Candidate,
+  Claim,
+  ClaimOptions,
+  ClaimResult,
+  DueReason,
+  FindCandidatesOptions,
+  Outcome,
+  Session,
+  SessionState,
+  SessionStore,
+} from '../../src/sessions/session-store.js';
+
+const copy = (session: Session): Session => ({ ...session });
+
+/**
+ * In-memory SessionStore with the DynamoDB store's semantics: claims are
+ * conditional on the version read (or an expired lease), outcomes on still
+ * holding the claim, activity during a claim does not break it.
+ */
+export class FakeSessionStore implements SessionStore {
+  readonly sessions = new Map<string, Session>();
+  /** Every outcome written, in order. */
+  readonly outcomes: { userId: string; outcome: Outcome }[] = [];
+  /** Every claim granted, in order. */
+  readonly claims: Claim[] = [];
+  /** Pages handed out by findCandidates. */
+  pagesRead = 0;
+  /** Called before each claim is applied (simulate activity between find and claim). */
+  beforeClaim?: (userId: string) => void | Promise<void>;
+  private failingOutcomeWrites = 0;
+
+  constructor(private readonly clock: Clock = Date.now) {}
+
+  /** Adds sessions; unspecified fields default to a live session started at `lastActiveAt`. */
+  seed(...sessions: (Partial<Session> & { userId: string })[]): this {
+    for (const partial of sessions) {
+      const lastActiveAt = partial.lastActiveAt ?? this.clock();
+      this.sessions.set(partial.userId, {
+        state: 'active',
+        lastActiveAt,
+        startedAt: lastActiveAt,
+        attempts: 0,
+        version: 1,
+        ...partial,
+      });
+    }
+    return this;
+  }
+
+  /** The next `n` recordOutcome calls throw a retryable StoreError. */
+  failOutcomeWrites(n: number): void {
+    this.failingOutcomeWrites = n;
+  }
+
+  state(userId: string): SessionState | undefined {
+    return this.sessions.get(userId)?.state;
+  }
+
+  async recordActivity(userIds: readonly string[], at: number): Promise<void> {
+    for (const userId of userIds) {
+      const s = this.sessions.get(userId);
+      if (!s) {
+        this.seed({ userId, lastActiveAt: at, startedAt: at });
+      } else if (s.state === 'destroyed' || s.state === 'failed') {
+        this.sessions.set(userId, {
+          userId,
+          state: 'active',
+          lastActiveAt: at,
+          startedAt: at,
+          attempts: 0,
+          version: s.version + 1,
+        });
+      } else if (s.state === 'reaping') {
+        // Recorded, but the claim holds: activity after a claim cannot stop the call in flight.
+        s.lastActiveAt = Math.max(s.lastActiveAt, at);
+      } else {
+        s.lastActiveAt = Math.max(s.lastActiveAt, at);
+        s.state = 'active';
+        s.disconnectedAt = undefined;
+        s.nextAttemptAt = undefined;
+        s.version++;
+      }
+    }
+  }
+
+  async recordDisconnect(userId: string, at: number): Promise<void> {
+    const s = this.sessions.get(userId);
+    if (!s) {
+      this.seed({ userId, state: 'disconnected', lastActiveAt: at, disconnectedAt: at });
+    } else if (s.state === 'active' || s.state === 'disconnected') {
+      s.state = 'disconnected';
+      s.disconnectedAt = at;
+      s.version++;
+    }
+  }
+
+  private dueReason(s: Session, o: FindCandidatesOptions): DueReason | undefined {
+    const { now } = o;
+    if (s.state === 'destroyed' || s.state === 'failed') return undefined;
+    if (s.state === 'reaping') {
+      return (s.leaseExpiresAt ?? 0) <= now ? 'lease-expired' : undefined;
+    }
+    if (s.nextAttemptAt !== undefined) return s.nextAttemptAt <= now ? 'retry' : undefined;
+    if (o.maxAgeMs > 0 && s.startedAt <= now - o.maxAgeMs) return 'max-age';
+    if (
+      s.state === 'disconnected' &&
+      (s.disconnectedAt ?? s.lastActiveAt) <= now - o.disconnectGraceMs
+    ) {
+      return 'disconnected';
+    }
+    if (s.lastActiveAt <= now - o.idleTimeoutMs) return 'idle';
+    return undefined;
+  }
+
+  async *findCandidates(options: FindCandidatesOptions): AsyncIterable<Candidate[]> {
+    const pageSize = options.pageSize ?? 100;
+    const ids = [...this.sessions.values()]
+      .filter((s) => this.dueReason(s, options) !== undefined)
+      .sort((a, b) => a.lastActiveAt - b.lastActiveAt)
+      .map((s) => s.userId);
+    for (let i = 0; i < ids.length; i += pageSize) {
+      await Promise.resolve();
+      const page: Candidate[] = [];
+      for (const id of ids.slice(i, i + pageSize)) {
+        const s = this.sessions.get(id) as Session;
+        const reason = this.dueReason(s, options);
+        if (reason) page.push({ session: copy(s), reason });
+      }
+      this.pagesRead++;
+      yield page;
+    }
+  }
+
+  private take(current: Session, options: ClaimOptions): ClaimResult {
+    const previous = copy(current);
+    current.state = 'reaping';
+    current.reapedBy = options.claimant;
+    current.leaseExpiresAt = options.now + options.leaseMs;
+    current.version++;
+    const claim: Claim = {
+      userId: current.userId,
+      claimant: options.claimant,
+      version: current.version,
+      leaseExpiresAt: current.leaseExpiresAt,
+      attempts: current.attempts,
+      previous,
+    };
+    this.claims.push(claim);
+    return { status: 'claimed', claim };
+  }
+
+  async claim(session: Session, options: ClaimOptions): Promise<ClaimResult> {
+    await this.beforeClaim?.(session.userId);
+    const current = this.sessions.get(session.userId);
+    if (!current || current.version !== session.version) {
+      return { status: 'lost', current: current && copy(current) };
+    }
+    if (current.state === 'destroyed' || current.state === 'failed') {
+      return { status: 'lost', current: copy(current) };
+    }
+    if (current.state === 'reaping' && (current.leaseExpiresAt ?? 0) > options.now) {
+      return { status: 'lost', current: copy(current) };
+    }
+    return this.take(current, options);
+  }
+
+  async claimByUserId(userId: string, options: ClaimOptions): Promise<ClaimResult> {
+    await this.beforeClaim?.(userId);
+    let current = this.sessions.get(userId);
+    if (!current) {
+      this.seed({ userId, lastActiveAt: options.now });
+      current = this.sessions.get(userId) as Session;
+    }
+    if (
+      current.state === 'reaping' &&
+      current.reapedBy !== options.claimant &&
+      (current.leaseExpiresAt ?? 0) > options.now
+    ) {
+      return { status: 'lost', current: copy(current) };
+    }
+    return this.take(current, options);
+  }
+
+  async recordOutcome(claim: Claim, outcome: Outcome): Promise<void> {
+    await Promise.resolve();
+    if (this.failingOutcomeWrites > 0) {
+      this.failingOutcomeWrites--;
+      throw new StoreError('injected outcome write failure', { retryable: true });
+    }
+    const s = this.sessions.get(claim.userId);
+    const held =
+      s?.state === 'reaping' && s.reapedBy === claim.claimant && s.version === claim.version;
+    if (!s || !held) {
+      throw new ClaimLostError(claim.userId, s && copy(s));
+    }
+    this.outcomes.push({ userId: claim.userId, outcome });
+    const attempts = 'attempts' in outcome ? (outcome.attempts ?? claim.attempts + 1) : s.attempts;
+    const version = s.version + 1;
+    const settled = { leaseExpiresAt: undefined, version, attempts };
+    switch (outcome.kind) {
+      case 'destroyed':
+        Object.assign(s, settled, {
+          state: 'destroyed',
+          destroyedAt: outcome.at,
+          requestId: outcome.requestId,
+          lastError: undefined,
+          nextAttemptAt: undefined,
+        });
+        break;
+      case 'retry':
+        Object.assign(s, settled, {
+          state: s.disconnectedAt === undefined ? 'active' : 'disconnected',
+          lastError: outcome.error,
+          nextAttemptAt: outcome.nextAttemptAt,
+        });
+        break;
+      case 'failed':
+        Object.assign(s, settled, {
+          state: 'failed',
+          lastError: outcome.error,
+          nextAttemptAt: undefined,
+        });
+        break;
+      case 'released':
+        this.sessions.set(claim.userId, {
+          ...claim.previous,
+          lastActiveAt: s.lastActiveAt,
+          version,
+        });
+        break;
+    }
+  }
+
+  async get(userId: string): Promise<Session | undefined> {
+    const s = this.sessions.get(userId);
+    return s && copy(s);
+  }
+
+  async counts(): Promise<Record<SessionState, number>> {
+    const counts: Record<SessionState, number> = {
+      active: 0,
+      disconnected: 0,
+      reaping: 0,
+      destroyed: 0,
+      failed: 0,
+    };
+    for (const s of this.sessions.values()) counts[s.state]++;
+    return counts;
+  }
+}

@@ -1,0 +1,93 @@
+import type { Logger } from '../../src/logger.js';
+import { createReaper } from '../../src/reaper/reaper.js';
+import type { ReaperSettings } from '../../src/reaper/settings.js';
+import { SlidingWindowLimiter } from '../../src/reaper/sliding-window-limiter.js';
+import type { ReapOptions } from '../../src/reaper/types.js';
+import type { Session } from '../../src/sessions/session-store.js';
+import { FakeCar, type FakeCarOptions } from './fake-car.js';
+import { FakeSessionStore } from './fake-store.js';
+import { VirtualTime } from './virtual-time.js';
+
+export const MINUTE = 60_000;
+
+export interface HarnessOptions {
+  latencyMs?: FakeCarOptions['latencyMs'];
+  /** Quota the fake CAR enforces (none by default). */
+  serverQuota?: number;
+  settings?: Partial<ReaperSettings>;
+}
+
+/** A reaper on fakes and virtual time, with builders for sessions. */
+export function reaperHarness(options: HarnessOptions = {}) {
+  const time = new VirtualTime();
+  const store = new FakeSessionStore(time.clock);
+  const car = new FakeCar({
+    clock: time.clock,
+    sleep: time.sleep,
+    latencyMs: options.latencyMs ?? 50,
+    quota: options.serverQuota,
+  });
+  const logs: { level: keyof Logger; message: string; fields?: Record<string, unknown> }[] = [];
+  const log =
+    (level: keyof Logger) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      logs.push({ level, message, fields });
+    };
+  const logger: Logger = {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+  };
+  const settings: ReaperSettings = {
+    idleTimeoutMs: 5 * MINUTE,
+    disconnectGraceMs: 90_000,
+    maxAgeMs: 0,
+    quotaRps: 100,
+    claimant: 'test-run',
+    ...options.settings,
+  };
+  const budget = new SlidingWindowLimiter({
+    quota: settings.quotaRps,
+    clock: time.clock,
+    sleep: time.sleep,
+  });
+  const reaper = createReaper({
+    store,
+    car,
+    budget,
+    clock: time.clock,
+    sleep: time.sleep,
+    logger,
+    random: () => 0.5,
+    settings,
+  });
+  const reap = (o: Partial<ReapOptions> = {}) =>
+    time.run(reaper.reap({ trigger: 'schedule', ...o }));
+
+  /** `n` sessions idle for `idleMs` (10 minutes by default), ids `${prefix}-0`... */
+  const seedIdle = (
+    n: number,
+    prefix = 'stale',
+    idleMs = 10 * MINUTE,
+    extra: Partial<Session> = {},
+  ) => {
+    const ids = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+    store.seed(...ids.map((userId) => ({ userId, lastActiveAt: time.now - idleMs, ...extra })));
+    return ids;
+  };
+
+  return { time, store, car, budget, reaper, reap, logs, settings, seedIdle };
+}
+
+/** Most entries of sorted `times` in any half-open window of `windowMs`. */
+export function maxInAnyWindow(times: readonly number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
