@@ -93,21 +93,21 @@ export function reportError(
   if (error instanceof DynamoDbUnreachableError || error instanceof CarAuthError) {
     return { exitCode: ExitCode.failure, message: error.message };
   }
-  if (context.dynamodbEndpoint && (error instanceof StoreError || isNetworkFailure(error))) {
-    const endpoint =
-      error instanceof StoreError && error.options.endpoint
-        ? error.options.endpoint
-        : context.dynamodbEndpoint;
-    if (isNetworkFailure(error)) {
-      return {
-        exitCode: ExitCode.failure,
-        message: new DynamoDbUnreachableError(endpoint, error).message,
-      };
-    }
+  if (error instanceof StoreError) {
+    // The store's messages name the endpoint already; make sure of it.
+    const endpoint = error.options.endpoint ?? context.dynamodbEndpoint;
+    const message =
+      endpoint && !error.message.includes(endpoint)
+        ? `${error.message} (DynamoDB at ${endpoint})`
+        : error.message;
+    return { exitCode: ExitCode.failure, message };
+  }
+  if (context.dynamodbEndpoint && isNetworkFailure(error)) {
     return {
       exitCode: ExitCode.failure,
-      message: `DynamoDB at ${endpoint}: ${rootMessage(error)}`,
+      message: new DynamoDbUnreachableError(context.dynamodbEndpoint, error).message,
     };
   }
+  if (error instanceof ReaperError) return { exitCode: ExitCode.failure, message: error.message };
   return { exitCode: ExitCode.failure, message: rootMessage(error) };
 }

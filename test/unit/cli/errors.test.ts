@@ -31,12 +31,23 @@ describe('Function: reportError', () => {
   });
 
   it('names the DynamoDB endpoint when it cannot be reached', () => {
-    const error = new StoreError('recordActivity failed', { cause: refused() });
-    const report = reportError(error, { dynamodbEndpoint: 'http://127.0.0.1:1' });
+    const report = reportError(refused(), { dynamodbEndpoint: 'http://127.0.0.1:1' });
     expect(report.exitCode).toBe(1);
     expect(report.message).toBe(
       'cannot reach DynamoDB at http://127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1',
     );
+  });
+
+  it("keeps a store error's own message, adding the endpoint when it lacks it", () => {
+    const named = new StoreError('cannot reach DynamoDB at http://127.0.0.1:1 (ECONNREFUSED)', {
+      endpoint: 'http://127.0.0.1:1',
+    });
+    expect(reportError(named).message).toBe(named.message);
+    const bare = new StoreError('table missing', { endpoint: 'http://127.0.0.1:2' });
+    expect(reportError(bare)).toEqual({
+      exitCode: 1,
+      message: 'table missing (DynamoDB at http://127.0.0.1:2)',
+    });
   });
 
   it('finds a refused connection inside an AggregateError (Node happy eyeballs)', () => {
