@@ -18,14 +18,20 @@ export interface TencentCredentials {
  * Fetches credentials for each request (e.g. from SSM Parameter Store). The
  * provider should cache: it is called before every CAR call.
  */
-export interface TencentCredentialProvider {
+export interface SdkStyleCredentialProvider {
   getCredential(): Promise<TencentCredentials>;
 }
 
 /** Options of {@link createTencentCarApi}. */
 export interface TencentCarApiOptions {
-  /** Static credentials, or a provider called before each request. */
-  credentials: TencentCredentials | TencentCredentialProvider;
+  /**
+   * Static credentials, or a provider called before each request: an object
+   * with `getCredential()` (the SDK's shape) or a plain async function.
+   */
+  credentials:
+    | TencentCredentials
+    | SdkStyleCredentialProvider
+    | (() => Promise<TencentCredentials>);
   /** CAR base URL (`CAR_ENDPOINT`); http is allowed for the local emulator. @default 'https://car.tencentcloudapi.com' */
   endpoint?: string;
   /** Per-request timeout in ms, covering credentials, connection, answer and body. @default 5000 */
@@ -51,10 +57,15 @@ export interface TencentCarApi extends CarApi {
   close(): void;
 }
 
-const isProvider = (
+/** Both provider shapes as one; undefined for static credentials. */
+function providerOf(
   credentials: TencentCarApiOptions['credentials'],
-): credentials is TencentCredentialProvider =>
-  typeof (credentials as TencentCredentialProvider).getCredential === 'function';
+): (() => Promise<TencentCredentials>) | undefined {
+  if (typeof credentials === 'function') return credentials;
+  const provider = credentials as SdkStyleCredentialProvider;
+  if (typeof provider.getCredential === 'function') return () => provider.getCredential();
+  return undefined;
+}
 
 function parseEndpoint(endpoint: string): URL {
   let url: URL;
@@ -95,9 +106,10 @@ export function createTencentCarApi(options: TencentCarApiOptions): TencentCarAp
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new ConfigError('CAR_TIMEOUT_MS', `must be a positive number, got ${timeoutMs}`);
   }
-  const { credentials } = options;
-  if (!isProvider(credentials)) {
-    const problem = checkCredentials(credentials);
+  const provider = providerOf(options.credentials);
+  const fixed = provider ? undefined : (options.credentials as TencentCredentials);
+  if (fixed) {
+    const problem = checkCredentials(fixed);
     if (problem) throw new ConfigError('TENCENTCLOUD_SECRET_ID', `credentials: ${problem}`);
   }
 
@@ -108,7 +120,7 @@ export function createTencentCarApi(options: TencentCarApiOptions): TencentCarAp
     if (c.sessionToken) secrets.add(c.sessionToken);
     return c;
   };
-  if (!isProvider(credentials)) remember(credentials);
+  if (fixed) remember(fixed);
   const redact: Redact = redactor(() => secrets);
 
   const ownAgent = options.agent === undefined;
@@ -124,7 +136,7 @@ export function createTencentCarApi(options: TencentCarApiOptions): TencentCarAp
       getCredential: async () => {
         let resolved: TencentCredentials;
         try {
-          resolved = isProvider(credentials) ? await credentials.getCredential() : credentials;
+          resolved = provider ? await provider() : (fixed as TencentCredentials);
         } catch (error) {
           throw new Error(
             `${credentialFailurePrefix}${redact(String((error as Error)?.message ?? error))}`,

@@ -195,6 +195,12 @@ describe('Class: TencentCarApi (tencentcloud-sdk-nodejs against the emulator)', 
       expect(JSON.stringify(before)).not.toContain('stale-token-value-0000');
     });
 
+    it('accepts a provider given as a plain async function', async () => {
+      const car = stack.client({ credentials: async () => ({ ...testCredentials }) });
+
+      expect((await car.destroySession('kim')).ok).toBe(true);
+    });
+
     it('a failing provider is class auth, with the provider message and no signature', async () => {
       const signature = 'ab'.repeat(32);
       const car = stack.client({
