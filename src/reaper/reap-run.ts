@@ -3,19 +3,15 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { CarApi, CarFailure } from '../car/car-api.js';
 import type { Clock, Sleep } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { Claim, ClaimResult, SessionStore } from '../sessions/session-store.js';
+import type { ClaimResult, SessionStore } from '../sessions/session-store.js';
 import { namedUsers, storeCandidates, type WorkItem } from './candidate-source.js';
 import { LatencyTracker } from './concurrency.js';
 import { type DestroyContext, destroyClaimed } from './destroy-claimed.js';
+import { LeasePolicy } from './lease.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import type { RateBudget } from './rate-budget.js';
 import { RunStats } from './run-stats.js';
-import {
-  DEFAULT_LEASE_MARGIN_MS,
-  DEFAULT_LEASE_MS,
-  DEFAULT_MAX_ATTEMPTS,
-  type ReaperSettings,
-} from './settings.js';
+import { DEFAULT_MAX_ATTEMPTS, type ReaperSettings } from './settings.js';
 import type { ReapOptions, ReapSummary, StopReason } from './types.js';
 
 /** What a run needs; built once per reaper by createReaper. */
@@ -64,6 +60,7 @@ export class ReapRun {
   private wakeups: (() => void)[] = [];
   private readonly callLimit: LimitFunction;
   private readonly deadline: number;
+  private readonly lease: LeasePolicy;
   private readonly wouldDestroy: string[] = [];
   private readonly latency: LatencyTracker;
   private readonly recorder: OutcomeRecorder;
@@ -80,6 +77,7 @@ export class ReapRun {
     this.stats = new RunStats(deps.clock, options.onProgress);
     this.callLimit = pLimit(deps.concurrency);
     this.deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+    this.lease = new LeasePolicy(deps.settings, this.deadline);
     this.latency = new LatencyTracker(deps.settings.quotaRps, { max: MAX_ADAPTIVE_CONCURRENCY });
     this.recorder = new OutcomeRecorder({
       store: deps.store,
@@ -95,7 +93,7 @@ export class ReapRun {
       random: deps.random,
       maxAttempts: deps.settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       stop: this.stop.signal,
-      cutoff: (claim) => this.cutoff(claim),
+      cutoff: (claim) => this.lease.cutoff(claim),
       onCall: () => this.stats.onCall(),
       onCallDone: (ms) => this.observeLatency(ms),
       onThrottled: () => this.stats.throttled++,
@@ -196,7 +194,7 @@ export class ReapRun {
     this.claimsPending++;
     try {
       const now = clock();
-      const claimOptions = { now, leaseMs: this.leaseFor(now), claimant: this.deps.claimant };
+      const claimOptions = { now, leaseMs: this.lease.leaseFor(now), claimant: this.deps.claimant };
       result = item.candidate
         ? await store.claim(item.candidate.session, claimOptions)
         : await store.claimByUserId(item.userId, claimOptions);
@@ -215,29 +213,6 @@ export class ReapRun {
     this.stats[counter]++;
     if (!(await this.recorder.record(result.claim, verdict.outcome))) this.stats.unrecorded++;
     this.stats.progress();
-  }
-
-  /**
-   * The lease: a claim must outlive this run's handling of it, or a second
-   * run could take the session while our call is in flight. With a deadline
-   * no call starts after it, so the deadline plus the margin (one call's
-   * timeout, the outcome write, clock skew) is enough; without one the claim
-   * gets DEFAULT_LEASE_MS and its calls stop a margin before the lease ends.
-   */
-  private leaseFor(now: number): number {
-    const { leaseMs } = this.deps.settings;
-    if (leaseMs !== undefined) return leaseMs;
-    if (Number.isFinite(this.deadline)) return Math.max(0, this.deadline - now) + this.margin();
-    return DEFAULT_LEASE_MS;
-  }
-
-  private margin(): number {
-    const { leaseMs, leaseMarginMs = DEFAULT_LEASE_MARGIN_MS } = this.deps.settings;
-    return leaseMs === undefined ? leaseMarginMs : Math.min(leaseMarginMs, leaseMs / 2);
-  }
-
-  private cutoff(claim: Claim): number {
-    return Math.min(this.deadline, claim.leaseExpiresAt - this.margin());
   }
 
   private observeLatency(ms: number): void {

@@ -80,7 +80,10 @@ export class FakeSessionStore implements SessionStore {
         s.lastActiveAt = Math.max(s.lastActiveAt, at);
         s.state = 'active';
         s.disconnectedAt = undefined;
-        s.nextAttemptAt = undefined;
+        if (s.nextAttemptAt !== undefined) {
+          // The user is back: a pending retry and its failures no longer apply.
+          Object.assign(s, { nextAttemptAt: undefined, lastError: undefined, attempts: 0 });
+        }
         s.version++;
       }
     }
