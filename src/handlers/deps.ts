@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Reaper } from '../reaper/types.js';
+import type { Reaper, ReapSummary } from '../reaper/types.js';
 import type { SessionStore } from '../sessions/session-store.js';
 
 /**
@@ -21,6 +21,8 @@ export interface WebhookDeps {
    * remaining time less a margin). @default no deadline
    */
   deadline?: () => number | undefined;
+  /** Told the summary of an immediate destroy (Lambda: EMF metrics). @default nothing */
+  onReapSummary?: (summary: ReapSummary) => void;
 }
 
 /** What the reap handler needs. */

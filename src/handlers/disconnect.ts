@@ -51,6 +51,7 @@ export async function handleDisconnect(
       deadline: deps.deadline?.(),
     });
     deps.logger.info('immediate destroy', { userId, summary: summaryFields(summary) });
+    deps.onReapSummary?.(summary);
     return accepted(userId, summary.destroyed > 0 ? 'destroyed' : 'destroy-pending');
   } catch (error) {
     // The disconnect is recorded and due now: the next scheduled run destroys it.

@@ -72,24 +72,28 @@ describe('Function: tencentCredentialProvider', () => {
     throw new Error('SSM must not be used');
   };
 
-  it('prefers the SSM parameters when they are named', async () => {
+  it('reads the SSM parameters when no plain pair is set (deployed)', async () => {
     const { source } = countingSource({ '/car/id': 'A', '/car/key': 'K' });
     const provider = tencentCredentialProvider(
       {
         TENCENTCLOUD_SECRET_ID_PARAMETER: '/car/id',
         TENCENTCLOUD_SECRET_KEY_PARAMETER: '/car/key',
       },
-      { tencent: { secretId: 'plain', secretKey: 'plain' } },
+      { tencent: {} },
       () => source,
     );
     expect(typeof provider).toBe('function');
     expect(await (provider as () => Promise<unknown>)()).toEqual({ secretId: 'A', secretKey: 'K' });
   });
 
-  it('falls back to the plain variables for local use', () => {
+  it('lets a plain pair win for local use, without touching SSM', () => {
+    const env = {
+      TENCENTCLOUD_SECRET_ID_PARAMETER: '/car/id',
+      TENCENTCLOUD_SECRET_KEY_PARAMETER: '/car/key',
+    };
     expect(
-      tencentCredentialProvider({}, { tencent: { secretId: 'id', secretKey: 'key' } }, noSource),
-    ).toEqual({ secretId: 'id', secretKey: 'key', sessionToken: undefined });
+      tencentCredentialProvider(env, { tencent: { secretId: 'id', secretKey: 'key' } }, noSource),
+    ).toEqual({ secretId: 'id', secretKey: 'key' });
     expect(tencentCredentialProvider({}, { tencent: {} }, noSource)).toBeUndefined();
   });
 
