@@ -71,8 +71,14 @@ export interface ClaimOptions {
 export interface Claim {
   userId: string;
   claimant: string;
-  /** Version written by the claim; outcomes are conditional on it. */
+  /** Version written by the claim (activity while `reaping` bumps the item's version further). */
   version: number;
+  /**
+   * Unique token of this claim, written with it. Outcomes are conditional on
+   * claimant + token, not on the version, so activity recorded while `reaping`
+   * never makes an outcome unrecordable. Set by the DynamoDB store.
+   */
+  token?: string;
   leaseExpiresAt: number;
   /** Attempts before this one. */
   attempts: number;

@@ -1,0 +1,133 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  MAX_WRITE_ROUNDS,
+  replaceIfUnchanged,
+  tooMuchContention,
+  updateIfMatches,
+  type WriteResult,
+} from './conditional-write.js';
+import { claimTokenOf, type Item, itemToSession, sessionToItem } from './item-mapping.js';
+import type { Session } from './session-store.js';
+import { AGE_FAMILY, shardKey, shardOf } from './shard.js';
+import type { StoreContext } from './store-context.js';
+import { applyActivity, applyDisconnect } from './transitions.js';
+
+const N = (value: number): AttributeValue => ({ N: String(value) });
+const S = (value: string): AttributeValue => ({ S: value });
+
+/**
+ * Finishes a transition the fast path could not make: computes the next item
+ * from the current one (pure, transitions.ts) and writes it conditional on the
+ * version it saw, until it goes through or the event turns out to be a no-op.
+ */
+async function settle(
+  context: StoreContext,
+  userId: string,
+  first: WriteResult,
+  transition: (current: Session | undefined) => Session | undefined,
+  operation: string,
+): Promise<void> {
+  let result = first;
+  for (let round = 0; round < MAX_WRITE_ROUNDS && !result.written; round++) {
+    const currentItem: Item | undefined = result.current;
+    const current = currentItem ? itemToSession(currentItem) : undefined;
+    const next = transition(current);
+    if (next === undefined) return;
+    // A reaping item keeps its claim token, or its claimant could not record the outcome.
+    const claimToken =
+      next.state === 'reaping' && currentItem ? claimTokenOf(currentItem) : undefined;
+    result = await replaceIfUnchanged(
+      context,
+      userId,
+      sessionToItem(next, { claimToken }),
+      current?.version,
+      operation,
+    );
+  }
+  if (!result.written) throw tooMuchContention(userId, operation);
+}
+
+/**
+ * Activity for one user at `at`. Fast path, one UpdateItem: the item is absent
+ * (first heartbeat) or an active session with no retry pending and older
+ * activity; it moves lastActiveAt (and with it the due-index sort key)
+ * forward. Anything else (disconnected, reaping, ended, retry pending, or an
+ * out-of-order timestamp) comes back as ConditionalCheckFailed with the
+ * current item and is settled by the pure transition.
+ */
+export async function recordActivityFor(
+  context: StoreContext,
+  userId: string,
+  at: number,
+): Promise<void> {
+  const shard = shardOf(userId);
+  const first = await updateIfMatches(
+    context,
+    {
+      Key: { userId: S(userId) },
+      UpdateExpression:
+        'SET lastActiveAt = :at, dueAt = :at, dueShard = :activeShard, ageShard = :ageShard, ' +
+        '#state = :active, startedAt = if_not_exists(startedAt, :at), ' +
+        'attempts = if_not_exists(attempts, :zero), version = if_not_exists(version, :zero) + :one',
+      ConditionExpression:
+        'attribute_not_exists(userId) OR ' +
+        '(#state = :active AND attribute_not_exists(nextAttemptAt) AND lastActiveAt < :at)',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':at': N(at),
+        ':active': S('active'),
+        ':activeShard': S(shardKey('A', shard)),
+        ':ageShard': S(shardKey(AGE_FAMILY, shard)),
+        ':zero': N(0),
+        ':one': N(1),
+      },
+    },
+    'UpdateItem (activity)',
+  );
+  await settle(
+    context,
+    userId,
+    first,
+    (current) => applyActivity(userId, current, at),
+    'PutItem (activity)',
+  );
+}
+
+/**
+ * A disconnect for one user at `at`. Fast path: an active session with no
+ * retry pending and no activity after `at` becomes disconnected (it stays in
+ * the due index by lastActiveAt, in the D family). Anything else is settled by
+ * the pure transition (applyDisconnect).
+ */
+export async function recordDisconnectFor(
+  context: StoreContext,
+  userId: string,
+  at: number,
+): Promise<void> {
+  const first = await updateIfMatches(
+    context,
+    {
+      Key: { userId: S(userId) },
+      UpdateExpression:
+        'SET #state = :disconnected, disconnectedAt = :at, dueShard = :disconnectedShard, version = version + :one',
+      ConditionExpression:
+        '#state = :active AND attribute_not_exists(nextAttemptAt) AND lastActiveAt <= :at',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':at': N(at),
+        ':active': S('active'),
+        ':disconnected': S('disconnected'),
+        ':disconnectedShard': S(shardKey('D', shardOf(userId))),
+        ':one': N(1),
+      },
+    },
+    'UpdateItem (disconnect)',
+  );
+  await settle(
+    context,
+    userId,
+    first,
+    (current) => applyDisconnect(userId, current, at),
+    'PutItem (disconnect)',
+  );
+}

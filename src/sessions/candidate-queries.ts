@@ -1,0 +1,84 @@
+import type { DueReason, FindCandidatesOptions, Session } from './session-store.js';
+import type { DueFamily } from './shard.js';
+
+/** One family of the due index and the key range (and filter) that selects its due sessions. */
+export interface DueQuery {
+  family: DueFamily;
+  /** `dueAt <= value` or, for leases, `dueAt < value` (a lease is expired strictly after its end). */
+  operator: '<=' | '<';
+  value: number;
+  /** A filter for the D family when the grace rule reaches further back than the idle rule. */
+  filter?: { idleCutoff: number; graceCutoff: number };
+}
+
+/** The cut-off times of one search: a session last active at or before `idle` is idle, and so on. */
+export interface Cutoffs {
+  now: number;
+  idle: number;
+  grace: number;
+  /** Undefined when the max-age rule is off. */
+  age?: number;
+}
+
+export const cutoffsOf = (options: FindCandidatesOptions): Cutoffs => ({
+  now: options.now,
+  idle: options.now - options.idleTimeoutMs,
+  grace: options.now - options.disconnectGraceMs,
+  age: options.maxAgeMs > 0 ? options.now - options.maxAgeMs : undefined,
+});
+
+/**
+ * The queries of one search, most urgent family first (abandoned claims, then
+ * retries, then disconnected, then idle). Thresholds come per call, so the
+ * index stores facts (times), never precomputed due times.
+ *
+ * Disconnected sessions (D) are keyed by lastActiveAt, and the store keeps
+ * lastActiveAt <= disconnectedAt for them. Due means "idle" (lastActiveAt <=
+ * idle cutoff) or "past the grace" (disconnectedAt <= grace cutoff, which
+ * implies lastActiveAt <= grace cutoff). So the range lastActiveAt <=
+ * max(idle, grace) holds every due one; when the grace cutoff is the later of
+ * the two, the filter drops those neither idle nor past the grace: sessions
+ * that disconnected within the grace period after a long quiet spell. Those
+ * are the only non-due items a search reads, and each becomes due within the
+ * grace period. With grace >= idle timeout the range is exact.
+ */
+export function dueQueries(cutoffs: Cutoffs): DueQuery[] {
+  const disconnected: DueQuery =
+    cutoffs.grace > cutoffs.idle
+      ? {
+          family: 'D',
+          operator: '<=',
+          value: cutoffs.grace,
+          filter: { idleCutoff: cutoffs.idle, graceCutoff: cutoffs.grace },
+        }
+      : { family: 'D', operator: '<=', value: cutoffs.idle };
+  return [
+    { family: 'L', operator: '<', value: cutoffs.now },
+    { family: 'R', operator: '<=', value: cutoffs.now },
+    disconnected,
+    { family: 'A', operator: '<=', value: cutoffs.idle },
+  ];
+}
+
+/** Why a session returned by a family's query is due. */
+export function reasonFor(family: DueFamily, session: Session, cutoffs: Cutoffs): DueReason {
+  switch (family) {
+    case 'L':
+      return 'lease-expired';
+    case 'R':
+      return 'retry';
+    case 'A':
+      return 'idle';
+    case 'D':
+      return session.disconnectedAt !== undefined && session.disconnectedAt <= cutoffs.grace
+        ? 'disconnected'
+        : 'idle';
+  }
+}
+
+/** Whether a session fetched through the age index is still due for its age (and nothing else is pending). */
+export const dueForAge = (session: Session, cutoffs: Cutoffs): boolean =>
+  cutoffs.age !== undefined &&
+  (session.state === 'active' || session.state === 'disconnected') &&
+  session.nextAttemptAt === undefined &&
+  session.startedAt <= cutoffs.age;

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type Item, itemToSession } from './item-mapping.js';
+import type { Claim, ClaimOptions, ClaimResult, Session } from './session-store.js';
+import { shardKey, shardOf } from './shard.js';
+import type { StoreContext } from './store-context.js';
+import { isConditionalCheckFailed } from './store-errors.js';
+
+const N = (value: number): AttributeValue => ({ N: String(value) });
+const S = (value: string): AttributeValue => ({ S: value });
+
+/**
+ * What every claim writes: state `reaping`, the claimant and a fresh token,
+ * the lease, and the item's move to the L family of the due index (keyed by
+ * the lease's end, so an abandoned claim shows up as due once it expires). It
+ * leaves the age index and loses any TTL (a destroyed item claimed again must
+ * not expire mid-destroy).
+ */
+const CLAIM_UPDATE =
+  'SET #state = :reaping, reapedBy = :claimant, claimToken = :token, leaseExpiresAt = :lease, ' +
+  'dueShard = :leaseShard, dueAt = :lease';
+const CLAIM_REMOVE = ' REMOVE ageShard, expiresAt';
+
+const claimValues = (userId: string, options: ClaimOptions, token: string) => ({
+  ':reaping': S('reaping'),
+  ':claimant': S(options.claimant),
+  ':token': S(token),
+  ':lease': N(options.now + options.leaseMs),
+  ':leaseShard': S(shardKey('L', shardOf(userId))),
+  ':now': N(options.now),
+  ':one': N(1),
+});
+
+/**
+ * Claims a session read by findCandidates. Timeline of the race it prevents:
+ *   t0 reaper reads session (version 7, idle)    t1 heartbeat: version 8
+ *   t2 reaper claims "if version = 7"            -> fails: the user is active
+ * A claim whose lease expired (its run crashed) may be taken over whatever
+ * the version. On failure DynamoDB returns the item as it is (ALL_OLD).
+ */
+export async function claimSession(
+  context: StoreContext,
+  session: Session,
+  options: ClaimOptions,
+): Promise<ClaimResult> {
+  const token = randomUUID();
+  return runClaim(context, session.userId, options, token, {
+    UpdateExpression: `${CLAIM_UPDATE}, version = version + :one${CLAIM_REMOVE}`,
+    ConditionExpression:
+      '(version = :read AND #state IN (:active, :disconnected)) OR ' +
+      '(#state = :reaping AND leaseExpiresAt < :now)',
+    ExpressionAttributeValues: {
+      ...claimValues(session.userId, options, token),
+      ':read': N(session.version),
+      ':active': S('active'),
+      ':disconnected': S('disconnected'),
+    },
+  });
+}
+
+/**
+ * Claims a named session for a manual destroy whatever its state, creating
+ * the item when absent (`previous.version` is then 0), unless another
+ * claimant holds an unexpired lease.
+ */
+export async function claimSessionByUserId(
+  context: StoreContext,
+  userId: string,
+  options: ClaimOptions,
+): Promise<ClaimResult> {
+  const token = randomUUID();
+  return runClaim(context, userId, options, token, {
+    UpdateExpression:
+      `${CLAIM_UPDATE}, version = if_not_exists(version, :zero) + :one, ` +
+      'startedAt = if_not_exists(startedAt, :now), lastActiveAt = if_not_exists(lastActiveAt, :zero), ' +
+      `attempts = if_not_exists(attempts, :zero)${CLAIM_REMOVE}`,
+    ConditionExpression:
+      'attribute_not_exists(userId) OR #state <> :reaping OR leaseExpiresAt < :now OR reapedBy = :claimant',
+    ExpressionAttributeValues: { ...claimValues(userId, options, token), ':zero': N(0) },
+  });
+}
+
+async function runClaim(
+  context: StoreContext,
+  userId: string,
+  options: ClaimOptions,
+  token: string,
+  expression: {
+    UpdateExpression: string;
+    ConditionExpression: string;
+    ExpressionAttributeValues: Record<string, AttributeValue>;
+  },
+): Promise<ClaimResult> {
+  let old: Item | undefined;
+  try {
+    const output = await context.client.send(
+      new UpdateItemCommand({
+        TableName: context.tableName,
+        Key: { userId: S(userId) },
+        ...expression,
+        ExpressionAttributeNames: { '#state': 'state' },
+        ReturnValues: 'ALL_OLD',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    old = output.Attributes;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) {
+      const item = (error as { Item?: Item }).Item;
+      return { status: 'lost', current: item ? itemToSession(item) : undefined };
+    }
+    throw await context.translate(error, 'UpdateItem (claim)');
+  }
+  const previous: Session = old
+    ? itemToSession(old)
+    : { userId, state: 'active', lastActiveAt: 0, startedAt: options.now, attempts: 0, version: 0 };
+  const claim: Claim = {
+    userId,
+    claimant: options.claimant,
+    token,
+    version: previous.version + 1,
+    leaseExpiresAt: options.now + options.leaseMs,
+    attempts: previous.attempts,
+    previous,
+  };
+  return { status: 'claimed', claim };
+}

@@ -1,0 +1,33 @@
+import { SHARD_COUNT } from './schema.js';
+
+/**
+ * Families of the `due` index: which rule a session waits for.
+ * A: active, by lastActiveAt. D: disconnected, by lastActiveAt.
+ * R: retry pending, by nextAttemptAt. L: reaping, by leaseExpiresAt.
+ */
+export type DueFamily = 'A' | 'D' | 'R' | 'L';
+
+export const DUE_FAMILIES: readonly DueFamily[] = ['L', 'R', 'D', 'A'];
+
+/** Partition prefix of the `age` index. */
+export const AGE_FAMILY = 'G';
+
+/** FNV-1a (32 bit) of the UTF-16 code units: stable across processes and releases. */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** The shard of a user id, in `[0, SHARD_COUNT)`. */
+export const shardOf = (userId: string): number => fnv1a(userId) % SHARD_COUNT;
+
+/** The index partition key for a family and shard, e.g. `A#3`. */
+export const shardKey = (family: DueFamily | typeof AGE_FAMILY, shard: number): string =>
+  `${family}#${shard}`;
+
+/** Every shard number, for queries that fan out over a family. */
+export const allShards = (): number[] => Array.from({ length: SHARD_COUNT }, (_, shard) => shard);

@@ -1,0 +1,119 @@
+import type { Session } from './session-store.js';
+
+/**
+ * The state machine of a session under activity and disconnects, as pure
+ * functions of (current item, event). The store writes their result with a
+ * write conditional on the version it read, so each transition is atomic.
+ * `undefined` means "no change": an event that is out of date is a no-op,
+ * never an error.
+ *
+ *   (none) --activity--> active --disconnect--> disconnected --activity after it--> active
+ *   active|disconnected --claim--> reaping --outcome--> destroyed | failed | (retry: back, in R)
+ *   destroyed --activity after destroyedAt--> active (new life: new startedAt, attempts 0)
+ *   failed --newer activity--> active (new life)
+ */
+
+/** A new life of a session: what a first heartbeat, or a revival, starts. */
+const newLife = (userId: string, at: number, version: number): Session => ({
+  userId,
+  state: 'active',
+  lastActiveAt: at,
+  startedAt: at,
+  attempts: 0,
+  version,
+});
+
+/** Activity cancels a pending retry: the user is back, so the earlier failure no longer applies. */
+const withoutRetry = (session: Session): Session => {
+  if (session.nextAttemptAt === undefined) return session;
+  const { nextAttemptAt: _next, lastError: _error, ...rest } = session;
+  return { ...rest, attempts: 0 };
+};
+
+/**
+ * Activity at `at`. lastActiveAt never moves backwards: activity at or before
+ * it changes nothing.
+ * - reaping: raises lastActiveAt only. The claim stands and its outcome is
+ *   recorded as usual (the destroy may already be under way); after a
+ *   `destroyed` outcome the next activity starts a new life.
+ * - disconnected: activity after the disconnect means the user came back
+ *   (active); older activity (a late heartbeat) only raises lastActiveAt.
+ * - destroyed: activity after destroyedAt is a new CAR session (new life);
+ *   older activity only raises lastActiveAt.
+ * - failed: newer activity starts a new life.
+ */
+export function applyActivity(
+  userId: string,
+  current: Session | undefined,
+  at: number,
+): Session | undefined {
+  if (current === undefined) return newLife(userId, at, 1);
+  if (at <= current.lastActiveAt) return undefined;
+  const version = current.version + 1;
+  const raised: Session = { ...current, lastActiveAt: at, version };
+  switch (current.state) {
+    case 'reaping':
+      return raised;
+    case 'active':
+      return withoutRetry(raised);
+    case 'disconnected': {
+      if (at <= (current.disconnectedAt ?? Number.NEGATIVE_INFINITY)) return raised;
+      const { disconnectedAt: _gone, ...rest } = withoutRetry(raised);
+      return { ...rest, state: 'active' };
+    }
+    case 'destroyed':
+      if (at <= (current.destroyedAt ?? Number.NEGATIVE_INFINITY)) return raised;
+      return newLife(current.userId, at, version);
+    case 'failed':
+      return newLife(current.userId, at, version);
+  }
+}
+
+/**
+ * A disconnect at `at`.
+ * - none: a disconnected session (the webhook may be the first we hear of a user).
+ * - active: disconnected, unless activity was recorded after `at` (the user
+ *   was back by then: a stale disconnect is a no-op).
+ * - disconnected: keeps the earliest disconnect at or after the last activity,
+ *   so repeated delivery never restarts the grace period.
+ * - reaping, destroyed, failed: no-op (the session is being, or was, ended).
+ * A pending retry stays pending.
+ */
+export function applyDisconnect(
+  userId: string,
+  current: Session | undefined,
+  at: number,
+): Session | undefined {
+  if (current === undefined) {
+    return { ...newLife(userId, at, 1), state: 'disconnected', disconnectedAt: at };
+  }
+  if (at < current.lastActiveAt) return undefined;
+  const version = current.version + 1;
+  switch (current.state) {
+    case 'active':
+      return { ...current, state: 'disconnected', disconnectedAt: at, version };
+    case 'disconnected':
+      if (current.disconnectedAt !== undefined && current.disconnectedAt <= at) return undefined;
+      return { ...current, disconnectedAt: at, version };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A released claim (the run stopped before calling CAR) puts the session back
+ * as it was before the claim, then replays the activity recorded while it was
+ * `reaping`. `previous.version === 0` marks a session the claim created
+ * (manual destroy of an unknown user): with no activity since, it goes away.
+ */
+export function restoreAfterRelease(previous: Session, current: Session): Session | undefined {
+  const base = previous.version === 0 ? undefined : previous;
+  const hadActivity = current.lastActiveAt > (base?.lastActiveAt ?? Number.NEGATIVE_INFINITY);
+  let restored = base;
+  if (hadActivity) {
+    restored = base === undefined ? newLife(current.userId, current.lastActiveAt, 1) : base;
+    restored = applyActivity(current.userId, restored, current.lastActiveAt) ?? restored;
+  }
+  if (restored === undefined) return undefined;
+  return { ...restored, userId: current.userId, version: current.version + 1 };
+}

@@ -1,0 +1,79 @@
+import { ValidationError } from '../errors.js';
+import { MAX_USER_ID_LENGTH, RESERVED_USER_ID_PREFIX } from './schema.js';
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Throws a {@link ValidationError} naming `field` unless `value` is a usable CAR user id. */
+export function assertUserId(value: unknown, field = 'userId'): asserts value is string {
+  if (typeof value !== 'string') {
+    throw new ValidationError(field, `must be a string, got ${describe(value)}`);
+  }
+  if (value.length === 0) throw new ValidationError(field, 'must not be empty');
+  if (value.length > MAX_USER_ID_LENGTH) {
+    throw new ValidationError(
+      field,
+      `must be at most ${MAX_USER_ID_LENGTH} characters, got ${value.length}`,
+    );
+  }
+  if (CONTROL_CHARACTERS.test(value)) {
+    throw new ValidationError(field, 'must not contain control characters');
+  }
+  if (value.startsWith(RESERVED_USER_ID_PREFIX)) {
+    throw new ValidationError(field, `must not start with the reserved ${RESERVED_USER_ID_PREFIX}`);
+  }
+}
+
+/** Validates a list of user ids, naming the offending element (`userIds[3]`). */
+export function assertUserIds(value: unknown, field = 'userIds'): asserts value is string[] {
+  if (!Array.isArray(value)) {
+    throw new ValidationError(field, `must be an array of user ids, got ${describe(value)}`);
+  }
+  value.forEach((userId, index) => {
+    assertUserId(userId, `${field}[${index}]`);
+  });
+}
+
+/** Throws unless `value` is a finite, non-negative epoch-millisecond timestamp. */
+export function assertTimestamp(value: unknown, field: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ValidationError(field, `must be a finite number (epoch ms), got ${describe(value)}`);
+  }
+  if (value < 0) throw new ValidationError(field, `must not be negative, got ${value}`);
+}
+
+/** Throws unless `value` is a finite number >= `min` (a duration or count). */
+export function assertNumberAtLeast(
+  value: unknown,
+  field: string,
+  min: number,
+  { integer = false }: { integer?: boolean } = {},
+): asserts value is number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    (integer && !Number.isInteger(value))
+  ) {
+    const kind = integer ? 'an integer' : 'a finite number';
+    throw new ValidationError(field, `must be ${kind} >= ${min}, got ${describe(value)}`);
+  }
+}
+
+/** Throws unless `value` is a non-empty string of at most `max` characters. */
+export function assertText(value: unknown, field: string, max = 4096): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ValidationError(field, `must be a non-empty string, got ${describe(value)}`);
+  }
+  if (value.length > max) {
+    throw new ValidationError(field, `must be at most ${max} characters, got ${value.length}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}

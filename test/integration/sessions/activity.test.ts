@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+let table: TestTable;
+
+beforeAll(async () => {
+  table = await createTestTable();
+});
+afterAll(async () => {
+  await table.drop();
+});
+
+describe('Method: recordActivity', () => {
+  it('creates an active session on first activity', async () => {
+    await table.store.recordActivity(['first'], T0);
+    expect(await table.store.get('first')).toEqual({
+      userId: 'first',
+      state: 'active',
+      lastActiveAt: T0,
+      startedAt: T0,
+      attempts: 0,
+      version: 1,
+    });
+  });
+
+  it('moves lastActiveAt forward and never backwards (an older timestamp is a no-op)', async () => {
+    await table.store.recordActivity(['ooo'], T0 + 5000);
+    await table.store.recordActivity(['ooo'], T0 + 9000);
+    await table.store.recordActivity(['ooo'], T0 + 7000);
+    await table.store.recordActivity(['ooo'], T0 + 9000);
+    const session = await table.store.get('ooo');
+    expect(session?.lastActiveAt).toBe(T0 + 9000);
+    expect(session?.startedAt).toBe(T0 + 5000);
+    expect(session?.version).toBe(2);
+  });
+
+  it('records every id of a call past 25 ids, once each even when repeated', async () => {
+    const ids = Array.from({ length: 60 }, (_, index) => `batch-${index}`);
+    await table.store.recordActivity([...ids, ...ids.slice(0, 10)], T0 + 1000);
+    const sessions = await Promise.all(ids.map((id) => table.store.get(id)));
+    expect(sessions.map((s) => s?.lastActiveAt)).toEqual(ids.map(() => T0 + 1000));
+    expect(sessions.every((s) => s?.version === 1)).toBe(true);
+  });
+
+  it('brings a disconnected user back only with activity after the disconnect', async () => {
+    await table.store.recordActivity(['back'], T0);
+    await table.store.recordDisconnect('back', T0 + 1000);
+    await table.store.recordActivity(['back'], T0 + 500);
+    expect(await table.store.get('back')).toMatchObject({
+      state: 'disconnected',
+      lastActiveAt: T0 + 500,
+      disconnectedAt: T0 + 1000,
+    });
+    await table.store.recordActivity(['back'], T0 + 2000);
+    const session = await table.store.get('back');
+    expect(session).toMatchObject({ state: 'active', lastActiveAt: T0 + 2000 });
+    expect(session?.disconnectedAt).toBeUndefined();
+  });
+
+  it('revives a destroyed session as a new one, but not with activity from before the destroy', async () => {
+    await seedSessions(table, [
+      aSession(
+        {
+          userId: 'gone',
+          state: 'destroyed',
+          destroyedAt: T0 + 100,
+          attempts: 2,
+          requestId: 'r-1',
+          reapedBy: 'run-1',
+        },
+        T0,
+      ),
+    ]);
+    await table.store.recordActivity(['gone'], T0 + 50);
+    expect(await table.store.get('gone')).toMatchObject({
+      state: 'destroyed',
+      lastActiveAt: T0 + 50,
+    });
+    await table.store.recordActivity(['gone'], T0 + 200);
+    expect(await table.store.get('gone')).toEqual({
+      userId: 'gone',
+      state: 'active',
+      lastActiveAt: T0 + 200,
+      startedAt: T0 + 200,
+      attempts: 0,
+      version: 3,
+    });
+  });
+
+  it('revives a failed session with newer activity, clearing its error', async () => {
+    await seedSessions(table, [
+      aSession({ userId: 'broke', state: 'failed', attempts: 5, lastError: 'InternalError' }, T0),
+    ]);
+    await table.store.recordActivity(['broke'], T0 + 1);
+    expect(await table.store.get('broke')).toEqual({
+      userId: 'broke',
+      state: 'active',
+      lastActiveAt: T0 + 1,
+      startedAt: T0 + 1,
+      attempts: 0,
+      version: 2,
+    });
+  });
+});
+
+describe('Method: recordDisconnect', () => {
+  it('creates a disconnected session for an unknown user', async () => {
+    await table.store.recordDisconnect('stranger', T0);
+    expect(await table.store.get('stranger')).toMatchObject({
+      state: 'disconnected',
+      disconnectedAt: T0,
+      lastActiveAt: T0,
+    });
+  });
+
+  it('ignores a disconnect older than the last activity, and repeated delivery', async () => {
+    await table.store.recordActivity(['flappy'], T0 + 1000);
+    await table.store.recordDisconnect('flappy', T0 + 500);
+    expect((await table.store.get('flappy'))?.state).toBe('active');
+    await table.store.recordDisconnect('flappy', T0 + 2000);
+    await table.store.recordDisconnect('flappy', T0 + 2000);
+    await table.store.recordDisconnect('flappy', T0 + 3000);
+    expect(await table.store.get('flappy')).toMatchObject({
+      state: 'disconnected',
+      disconnectedAt: T0 + 2000,
+      version: 2,
+    });
+  });
+});
