@@ -1,0 +1,56 @@
+/**
+ * Which lane a caller draws from. `priority`: webhook destroys and destroys
+ * of named sessions, where someone waits for the answer. `bulk`: a sweep of
+ * the table, where a second more or less does not matter.
+ */
+export type Lane = 'priority' | 'bulk';
+
+interface Waiter {
+  lane: Lane;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  detach: () => void;
+}
+
+/** Callers waiting for a slot: priority ones are served first, each lane in arrival order. */
+export class LaneWaiters {
+  private readonly queues: Record<Lane, Waiter[]> = { priority: [], bulk: [] };
+
+  get size(): number {
+    return this.queues.priority.length + this.queues.bulk.length;
+  }
+
+  get hasPriority(): boolean {
+    return this.queues.priority.length > 0;
+  }
+
+  /** Queues a caller; rejects with the signal's reason if it aborts first. */
+  add(lane: Lane, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const queue = this.queues[lane];
+      const onAbort = () => {
+        const index = queue.indexOf(waiter);
+        if (index >= 0) queue.splice(index, 1);
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = {
+        lane,
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      queue.push(waiter);
+    });
+  }
+
+  /** Lets the next caller go (priority first); returns its lane, or undefined if none waits. */
+  release(): Lane | undefined {
+    const waiter = this.queues.priority.shift() ?? this.queues.bulk.shift();
+    if (!waiter) return undefined;
+    waiter.detach();
+    waiter.resolve();
+    return waiter.lane;
+  }
+}

@@ -1,0 +1,341 @@
+import { type Clock, realSleep, type Sleep, systemClock } from '../clock.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { AdaptiveRate } from '../reaper/adaptive-rate.js';
+import type { RateBudget } from '../reaper/rate-budget.js';
+import { SendLog } from '../reaper/send-log.js';
+import { SlidingWindowLimiter } from '../reaper/sliding-window-limiter.js';
+import {
+  type ResolvedBudgetOptions,
+  resolveBudgetOptions,
+  type SharedRateBudgetOptions,
+} from './budget-options.js';
+import { type Lane, LaneWaiters } from './lane-waiters.js';
+import { batchSize, batchSlots, planReservation, safeRate, slotIntervalUs } from './slot-math.js';
+import type { SlotStore } from './slot-store.js';
+
+/** What a budget has done so far (for benches, logs and tests). */
+export interface SharedBudgetStats {
+  /** Conditional writes on the timeline, failed ones included. */
+  writes: number;
+  failedWrites: number;
+  reserved: number;
+  granted: number;
+  /** Reserved slots nobody used in time (the process stopped or had no caller waiting). */
+  expired: number;
+  /** Grants made by the local share while the timeline could not be reached. */
+  fallbackGrants: number;
+  /** Times the budget fell back to its local share. */
+  fallbacks: number;
+}
+
+/**
+ * A {@link RateBudget} shared by every process through one timeline item
+ * (see slot-math.ts for the spacing proof). Each process keeps the slots
+ * it reserved and lets one caller go at each slot's time, never before it
+ * and never more than `lateToleranceMs` after it, so sends are paced over
+ * the timeline instead of bursting per batch.
+ *
+ * Lanes: within the process priority callers take the next slot first; on
+ * the timeline a bulk reservation waits while the tail is more than
+ * `bulkLookaheadMs` ahead, a priority one only past `priorityLookaheadMs`.
+ * So a backlog keeps the tail within ~1 s of now and a webhook in any
+ * process gets a slot within about that, however large the backlog.
+ *
+ * Fallback: when a write fails (unreachable, throttled, timed out) the
+ * process uses a local sliding-window limiter at `fallbackShare` of the
+ * quota and tries the timeline again later (5 s, doubling up to 60 s).
+ * Slots it still holds stay valid. Switching either way waits one widened
+ * window after the other mode's last grant, so the two never add up in one
+ * window. A process cut off while others still reach the timeline can add
+ * its share on top of theirs; the engine's adaptive rate absorbs that rare
+ * overlap (throttled calls are retried, never lost).
+ */
+export class SharedRateBudget implements RateBudget {
+  private readonly o: ResolvedBudgetOptions;
+  private readonly clock: Clock;
+  private readonly sleep: Sleep;
+  private readonly random: () => number;
+  private readonly logger: Logger;
+  private readonly baseRate: number;
+  private readonly widenedMs: number;
+  private readonly adaptive: AdaptiveRate | undefined;
+  private readonly fallback: SlidingWindowLimiter;
+  private readonly waiters = new LaneWaiters();
+  private readonly recent: SendLog;
+  private slots: number[] = [];
+  private knownNextUs: number | undefined;
+  private pumping = false;
+  private refilling = false;
+  private change = new AbortController();
+  private fallbackUntil = Number.NEGATIVE_INFINITY;
+  private retryMs: number;
+  private lastSharedGrant = Number.NEGATIVE_INFINITY;
+  private lastFallbackGrant = Number.NEGATIVE_INFINITY;
+  private readonly counters: SharedBudgetStats = {
+    writes: 0,
+    failedWrites: 0,
+    reserved: 0,
+    granted: 0,
+    expired: 0,
+    fallbackGrants: 0,
+    fallbacks: 0,
+  };
+
+  constructor(
+    private readonly store: SlotStore,
+    options: SharedRateBudgetOptions,
+  ) {
+    this.o = resolveBudgetOptions(options);
+    this.clock = options.clock ?? systemClock;
+    this.sleep = options.sleep ?? realSleep;
+    this.random = options.random ?? Math.random;
+    this.logger = options.logger ?? silentLogger;
+    this.baseRate = safeRate(this.o.quota, this.o);
+    this.widenedMs = this.o.windowMs + this.o.jitterMarginMs + this.o.lateToleranceMs;
+    this.retryMs = this.o.retrySharedAfterMs;
+    this.recent = new SendLog(Math.ceil(this.baseRate) + this.o.batchMax);
+    this.adaptive =
+      options.adaptive === false
+        ? undefined
+        : new AdaptiveRate({
+            ...options.adaptive,
+            maxRate: this.baseRate,
+            cooldownMs: this.widenedMs,
+          });
+    this.fallback = new SlidingWindowLimiter({
+      quota: Math.max(1, Math.floor(this.o.quota * this.o.fallbackShare)),
+      windowMs: this.o.windowMs,
+      jitterMarginMs: this.o.jitterMarginMs + this.o.lateToleranceMs,
+      adaptive: options.adaptive,
+      clock: this.clock,
+      sleep: this.sleep,
+    });
+  }
+
+  /** Takes a slot in the bulk lane. */
+  take(signal?: AbortSignal): Promise<void> {
+    return this.takeIn('bulk', signal);
+  }
+
+  /** Resolves at the caller's slot; priority callers go before bulk ones. */
+  takeIn(lane: Lane, signal?: AbortSignal): Promise<void> {
+    const taken = this.waiters.add(lane, signal);
+    this.notify();
+    if (!this.pumping) void this.pump();
+    return taken;
+  }
+
+  /** A view of this budget whose `take` draws from `lane`. */
+  lane(lane: Lane): RateBudget {
+    return {
+      take: (signal) => this.takeIn(lane, signal),
+      onThrottled: () => this.onThrottled(),
+      onSuccess: () => this.onSuccess(),
+      currentRate: () => this.currentRate(),
+    };
+  }
+
+  onThrottled(): void {
+    this.adaptive?.onThrottled(this.clock());
+    this.fallback.onThrottled();
+  }
+
+  onSuccess(): void {
+    this.adaptive?.onSuccess(this.clock());
+    this.fallback.onSuccess();
+  }
+
+  /** This process's pacing rate: the safe share of the quota, or the local share in fallback. */
+  currentRate(): number {
+    if (this.inFallback(this.clock())) return this.fallback.currentRate();
+    return this.adaptive?.current() ?? this.baseRate;
+  }
+
+  stats(): SharedBudgetStats {
+    return { ...this.counters };
+  }
+
+  private inFallback(now: number): boolean {
+    return now < this.fallbackUntil;
+  }
+
+  /** Serves callers one slot at a time until none waits. */
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.waiters.size > 0) {
+        const now = this.clock();
+        this.expire(now);
+        const next = this.slots[0];
+        if (next !== undefined) {
+          if (next > now) await this.pause(next - now);
+          else this.grantShared(now);
+          continue;
+        }
+        if (this.inFallback(now)) {
+          await this.grantFallback(now);
+          continue;
+        }
+        // Back from a fallback: let its last window pass before shared slots add to it.
+        const resumeAt = this.lastFallbackGrant + this.widenedMs;
+        if (now < resumeAt) {
+          await this.pause(resumeAt - now);
+          continue;
+        }
+        this.startRefill();
+        await this.pause(Number.POSITIVE_INFINITY);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private grantShared(now: number): void {
+    this.slots.shift();
+    if (this.waiters.release() === undefined) return;
+    this.counters.granted++;
+    this.recent.record(now);
+    this.lastSharedGrant = now;
+    this.prefetch(now);
+  }
+
+  private async grantFallback(now: number): Promise<void> {
+    const startAt = this.lastSharedGrant + this.widenedMs;
+    if (now < startAt) return this.pause(startAt - now);
+    await this.fallback.take();
+    const at = this.clock();
+    if (this.waiters.release() === undefined) return;
+    this.counters.granted++;
+    this.counters.fallbackGrants++;
+    this.recent.record(at);
+    this.lastFallbackGrant = at;
+  }
+
+  /** Drops slots too far in the past to be used: unused slots are never banked. */
+  private expire(now: number): void {
+    const oldest = now - this.o.lateToleranceMs;
+    let drop = 0;
+    while (drop < this.slots.length && (this.slots[drop] as number) < oldest) drop++;
+    if (drop > 0) {
+      this.slots.splice(0, drop);
+      this.counters.expired += drop;
+    }
+  }
+
+  /** Reserves the next batch before the held one runs out, while demand lasts. */
+  private prefetch(now: number): void {
+    const last = this.slots[this.slots.length - 1];
+    if (this.waiters.size === 0 && this.grantedLastSecond(now) < this.o.batchMin) return;
+    if (last === undefined || last - now < this.o.prefetchLeadMs) this.startRefill();
+  }
+
+  private grantedLastSecond(now: number): number {
+    return this.recent.countSince(now - this.o.windowMs);
+  }
+
+  private startRefill(): void {
+    if (this.refilling || this.inFallback(this.clock())) return;
+    this.refilling = true;
+    void this.refill().finally(() => {
+      this.refilling = false;
+      this.notify();
+    });
+  }
+
+  /** Writes until it holds a new batch, demand goes away, or the store fails. */
+  private async refill(): Promise<void> {
+    for (;;) {
+      const now = this.clock();
+      if (this.waiters.size === 0 && this.grantedLastSecond(now) < this.o.batchMin) return;
+      const count = batchSize({
+        waiting: this.waiters.size,
+        held: this.slots.length,
+        grantedLastSecond: this.grantedLastSecond(now),
+        min: this.o.batchMin,
+        max: this.o.batchMax,
+      });
+      const intervalUs = slotIntervalUs(this.currentRate());
+      const lookaheadMs = this.waiters.hasPriority
+        ? this.o.priorityLookaheadMs
+        : this.o.bulkLookaheadMs;
+      const plan = planReservation({
+        knownNextUs: this.knownNextUs,
+        nowMs: now,
+        count,
+        intervalUs,
+        lateToleranceMs: this.o.lateToleranceMs,
+        lookaheadMs,
+      });
+      if (plan.kind === 'wait') {
+        // Several processes wait for the same tail: spread their retries over a batch.
+        const spread = this.random() * ((count * intervalUs) / 1000);
+        await this.sleep(Math.ceil(plan.untilMs - now + spread), this.change.signal);
+        continue;
+      }
+      let result: Awaited<ReturnType<SlotStore['write']>>;
+      try {
+        this.counters.writes++;
+        result = await this.store.write(plan);
+      } catch (error) {
+        this.enterFallback(error);
+        return;
+      }
+      this.leaveFallback();
+      if (result.ok) {
+        this.knownNextUs = result.nextUs;
+        this.addSlots(batchSlots(result.nextUs, count, intervalUs));
+        return;
+      }
+      this.counters.failedWrites++;
+      this.knownNextUs = result.currentUs;
+    }
+  }
+
+  private addSlots(batch: number[]): void {
+    this.counters.reserved += batch.length;
+    const last = this.slots[this.slots.length - 1];
+    this.slots.push(...batch);
+    if (last !== undefined && (batch[0] as number) < last) this.slots.sort((a, b) => a - b);
+  }
+
+  private enterFallback(error: unknown): void {
+    const now = this.clock();
+    if (!this.inFallback(now)) {
+      this.counters.fallbacks++;
+      this.logger.warn('rate budget: timeline unreachable, using the local share', {
+        share: this.o.fallbackShare,
+        retryInMs: this.retryMs,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    this.fallbackUntil = now + this.retryMs;
+    this.retryMs = Math.min(this.o.maxRetrySharedMs, this.retryMs * 2);
+  }
+
+  private leaveFallback(): void {
+    if (this.retryMs === this.o.retrySharedAfterMs) return;
+    this.retryMs = this.o.retrySharedAfterMs;
+    this.logger.info('rate budget: timeline reachable again');
+  }
+
+  /** Sleeps up to `ms`, waking early on any change (a caller, a batch, a fallback). */
+  private async pause(ms: number): Promise<void> {
+    const signal = this.change.signal;
+    if (Number.isFinite(ms)) return this.sleep(Math.ceil(ms), signal);
+    if (signal.aborted) return;
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+  }
+
+  private notify(): void {
+    this.change.abort();
+    this.change = new AbortController();
+  }
+}
+
+/** A {@link SharedRateBudget} over `store`. */
+export function createSharedRateBudget(
+  store: SlotStore,
+  options: SharedRateBudgetOptions,
+): SharedRateBudget {
+  return new SharedRateBudget(store, options);
+}

@@ -1,0 +1,128 @@
+/**
+ * Pure arithmetic of the shared DestroySession budget (no I/O).
+ *
+ * The budget is one timeline shared by every process: a DynamoDB item holds
+ * `next`, the earliest free send slot (epoch microseconds). A process
+ * reserves k slots at once by moving `next` forward by k x interval in one
+ * conditional write; its slots are `start + i x interval` for i < k. Writes
+ * to one item are serialised by DynamoDB, so batches never overlap and any
+ * two slots on the timeline, whoever holds them, are at least one interval
+ * apart. Times are integer microseconds: epoch us (~1.8e15) is exact in a
+ * double, and integer adds keep the spacing exact across thousands of
+ * batches (fractional ms strings would accumulate rounding).
+ */
+
+/** Reserved keys of the sessions table start with this; the store refuses them as user ids. */
+export const RESERVED_KEY_PREFIX = '__car-reaper#';
+
+/** The item holding the DestroySession timeline, in the sessions table. */
+export const DESTROY_SESSION_BUDGET_KEY = `${RESERVED_KEY_PREFIX}budget#DestroySession`;
+
+/**
+ * The steady rate that keeps every server window within the quota.
+ *
+ * A slot may be used up to `lateToleranceMs` after its time, and a call
+ * sent at s reaches the server at s + d, d varying by up to
+ * `jitterMarginMs` between calls and hosts (network, event-loop delay
+ * between grant and socket, clock skew between NTP-synced hosts). So the
+ * arrivals in a server window [a, a + W) come from slots in an open
+ * interval of W + jitter + late. With slots at least
+ * (W + jitter + late) / quota apart, such an interval holds at most `quota`
+ * slots: the server never sees more than `quota` in any window.
+ */
+export function safeRate(
+  quota: number,
+  { windowMs, jitterMarginMs, lateToleranceMs }: SpacingMargins,
+): number {
+  return (quota * windowMs) / (windowMs + jitterMarginMs + lateToleranceMs);
+}
+
+/** The margins the spacing must absorb, in ms. */
+export interface SpacingMargins {
+  windowMs: number;
+  jitterMarginMs: number;
+  lateToleranceMs: number;
+}
+
+/** Spacing of slots at `ratePerSecond`, in us, rounded up so slots are never closer. */
+export function slotIntervalUs(ratePerSecond: number): number {
+  return Math.ceil(1e6 / ratePerSecond);
+}
+
+/** One conditional write on the timeline. */
+export type SlotWrite =
+  /** The timeline is idle (next is in the past) or absent: restart it at now. */
+  | { kind: 'reset'; floorUs: number; endUs: number }
+  /** Append k slots at `next`, if next is within [floor, ceiling]. */
+  | { kind: 'append'; floorUs: number; ceilingUs: number; addUs: number };
+
+export type ReservationPlan = SlotWrite | { kind: 'wait'; untilMs: number };
+
+export interface PlanInput {
+  /** The timeline's `next` as last seen (undefined: never seen, or no item). */
+  knownNextUs: number | undefined;
+  nowMs: number;
+  count: number;
+  intervalUs: number;
+  /** A slot this far in the past may still be used; older ones expire. */
+  lateToleranceMs: number;
+  /** Reserve only while `next` is at most this far ahead of now. */
+  lookaheadMs: number;
+}
+
+/**
+ * What to write next. Not banking: a timeline idle past the late tolerance
+ * restarts at now, so quiet time never turns into a burst later. Bounded
+ * lookahead: while `next` is more than `lookaheadMs` ahead, wait (no write)
+ * until it is not; a process that stops early then wastes at most what it
+ * reserved, a fraction of a second of the quota.
+ */
+export function planReservation(input: PlanInput): ReservationPlan {
+  const { knownNextUs, nowMs, count, intervalUs, lateToleranceMs, lookaheadMs } = input;
+  const nowUs = Math.floor(nowMs * 1000);
+  const floorUs = nowUs - lateToleranceMs * 1000;
+  const addUs = count * intervalUs;
+  if (knownNextUs === undefined || knownNextUs < floorUs) {
+    return { kind: 'reset', floorUs, endUs: nowUs + addUs };
+  }
+  const ceilingUs = nowUs + lookaheadMs * 1000;
+  if (knownNextUs > ceilingUs)
+    return { kind: 'wait', untilMs: (knownNextUs - ceilingUs) / 1000 + nowMs };
+  return { kind: 'append', floorUs, ceilingUs, addUs };
+}
+
+/** The send times (epoch ms) of a batch of `count` slots ending at `endUs`. */
+export function batchSlots(endUs: number, count: number, intervalUs: number): number[] {
+  const startUs = endUs - count * intervalUs;
+  return Array.from({ length: count }, (_, i) => (startUs + i * intervalUs) / 1000);
+}
+
+/** Inputs of {@link batchSize}. */
+export interface BatchSizeInput {
+  /** Callers waiting for a slot now. */
+  waiting: number;
+  /** Unexpired slots this process holds. */
+  held: number;
+  /** Slots granted by this process in the last second. */
+  grantedLastSecond: number;
+  /** Batch size under continuous demand (the write-cost floor). */
+  min: number;
+  max: number;
+}
+
+/**
+ * How many slots to reserve. Under continuous demand (a backlog) at least
+ * `min`, so budget writes stay a small fraction of the destroys (each
+ * destroy costs a claim and an outcome write; `min` = 10 adds <= 0.1 write
+ * per destroy), and up to a quarter second of this process's own rate. For
+ * sporadic demand (a lone webhook) only what is waiting, so no slots are
+ * reserved that nobody will use.
+ */
+export function batchSize(input: BatchSizeInput): number {
+  const deficit = Math.max(1, input.waiting - input.held);
+  const continuous = input.grantedLastSecond >= input.min;
+  const wanted = continuous
+    ? Math.max(deficit, input.min, Math.ceil(input.grantedLastSecond / 4))
+    : deficit;
+  return Math.max(1, Math.min(input.max, wanted));
+}
