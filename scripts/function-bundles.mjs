@@ -1,0 +1,67 @@
+// The one esbuild configuration of the Lambda functions: used by the serverless
+// plugin beside it (package, deploy function, invoke local) and by
+// bench/bundle.bench.ts, so what is measured is what is deployed.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+/** Function name -> entry point. serverless.yml names the same functions. */
+export const FUNCTION_ENTRIES = {
+  reap: 'functions/reap.ts',
+  disconnect: 'functions/disconnect.ts',
+  heartbeat: 'functions/heartbeat.ts',
+};
+
+/** Where bundles go: `<BUNDLE_DIR>/<name>/index.js` (handler `.esbuild/<name>/index.handler`). */
+export const BUNDLE_DIR = '.esbuild';
+
+/** esbuild options for one Lambda bundle (ESM, Node 20, minified, tree-shaken, source maps). */
+export function bundleOptions({ entry, outdir }) {
+  return {
+    entryPoints: { index: entry },
+    outdir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    treeShaking: true,
+    sourcemap: true,
+    // Prefer the ESM builds of the AWS SDK and Powertools: they tree-shake far better.
+    mainFields: ['module', 'main'],
+    legalComments: 'external',
+    // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+    banner: {
+      js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+    },
+    metafile: true,
+    logLevel: 'warning',
+  };
+}
+
+/**
+ * Builds the named functions' bundles under `root`; each directory gets a
+ * package.json marking `index.js` as ESM (the Lambda runtime and
+ * `serverless invoke local` both read it). Returns bytes of each index.js.
+ */
+export async function buildFunctionBundles({
+  root = process.cwd(),
+  names = Object.keys(FUNCTION_ENTRIES),
+} = {}) {
+  const sizes = {};
+  for (const name of names) {
+    const entry = FUNCTION_ENTRIES[name];
+    if (!entry)
+      throw new Error(`no function named ${name}; known: ${Object.keys(FUNCTION_ENTRIES)}`);
+    const outdir = join(root, BUNDLE_DIR, name);
+    await rm(outdir, { recursive: true, force: true });
+    await mkdir(outdir, { recursive: true });
+    const result = await build({ ...bundleOptions({ entry: join(root, entry), outdir }) });
+    await writeFile(join(outdir, 'package.json'), '{"type":"module"}\n');
+    const output = Object.entries(result.metafile.outputs).find(([file]) =>
+      file.endsWith('index.js'),
+    );
+    sizes[name] = output?.[1].bytes ?? 0;
+  }
+  return sizes;
+}
