@@ -51,7 +51,9 @@ function dueCursors(cutoffs: Cutoffs): Cursor[] {
       index: DUE_INDEX,
       family: query.family,
       keyCondition: `dueShard = :partition AND dueAt ${query.operator} :cutoff`,
-      filter: query.filter ? 'dueAt <= :idleCutoff OR disconnectedAt <= :graceCutoff' : undefined,
+      filter: query.filter
+        ? 'lastActiveAt <= :idleCutoff OR disconnectedAt <= :graceCutoff'
+        : undefined,
       values: {
         ':cutoff': N(query.value),
         ...(query.filter

@@ -108,7 +108,7 @@ export function applyDisconnect(
  */
 export function restoreAfterRelease(previous: Session, current: Session): Session | undefined {
   const base = previous.version === 0 ? undefined : previous;
-  const hadActivity = current.lastActiveAt > (base?.lastActiveAt ?? Number.NEGATIVE_INFINITY);
+  const hadActivity = current.lastActiveAt > previous.lastActiveAt;
   let restored = base;
   if (hadActivity) {
     restored = base === undefined ? newLife(current.userId, current.lastActiveAt, 1) : base;
