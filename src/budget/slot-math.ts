@@ -12,11 +12,13 @@
  * batches (fractional ms strings would accumulate rounding).
  */
 
-/** Reserved keys of the sessions table start with this; the store refuses them as user ids. */
-export const RESERVED_KEY_PREFIX = '__car-reaper#';
+import { RESERVED_USER_ID_PREFIX } from '../sessions/schema.js';
 
-/** The item holding the DestroySession timeline, in the sessions table. */
-export const DESTROY_SESSION_BUDGET_KEY = `${RESERVED_KEY_PREFIX}budget#DestroySession`;
+/**
+ * The item holding the DestroySession timeline, in the sessions table. A
+ * reserved key: the store refuses it as a user id and leaves it out of counts.
+ */
+export const DESTROY_SESSION_BUDGET_KEY = `${RESERVED_USER_ID_PREFIX}budget#DestroySession`;
 
 /**
  * The steady rate that keeps every server window within the quota.

@@ -54,10 +54,10 @@ describe('Class: SharedRateBudget', () => {
     const start = time.now;
     await time.run(Promise.all(budgets.map((b) => drive(() => b.take(), 8, 125, grants, time))));
     expect(grants).toHaveLength(4000);
-    expect(maxInAnyWindow(grants, 1030)).toBeLessThanOrEqual(100);
+    expect(maxInAnyWindow(grants, 1040)).toBeLessThanOrEqual(100);
     const rate = grants.length / ((time.now - start) / 1000);
     expect(rate).toBeGreaterThan(90);
-    expect(rate).toBeLessThanOrEqual(97.1);
+    expect(rate).toBeLessThanOrEqual(96.2);
     // Budget writes (failed conditions included) per call granted: <= 0.2 is the goal.
     expect(store.writes / grants.length).toBeLessThanOrEqual(0.2);
   });
@@ -83,7 +83,7 @@ describe('Class: SharedRateBudget', () => {
       ),
     );
     for (const count of perProcess) expect(count).toBeGreaterThan(100);
-    expect(maxInAnyWindow(grants, 1030)).toBeLessThanOrEqual(100);
+    expect(maxInAnyWindow(grants, 1040)).toBeLessThanOrEqual(100);
   });
 
   it('reserves one slot, in one write, for a lone caller', async () => {
@@ -109,7 +109,7 @@ describe('Class: SharedRateBudget', () => {
       ]),
     );
     expect(maxInAnyWindow(grants, 100)).toBeLessThanOrEqual(10);
-    expect(maxInAnyWindow(grants, 1030)).toBeLessThanOrEqual(100);
+    expect(maxInAnyWindow(grants, 1040)).toBeLessThanOrEqual(100);
   });
 
   it('lets a priority caller take the next slot ahead of a queued bulk backlog', async () => {
@@ -160,11 +160,11 @@ describe('Class: SharedRateBudget', () => {
     expect(stats.fallbacks).toBe(1);
     expect(stats.fallbackGrants).toBeGreaterThan(0);
     expect(stats.fallbackGrants).toBeLessThan(200);
-    expect(budget.currentRate()).toBeCloseTo(97.09, 1);
+    expect(budget.currentRate()).toBeCloseTo(96.15, 1);
     // While cut off it used at most its quarter of the quota.
     const fallbackSpan = grants.slice(0, stats.fallbackGrants);
     expect(maxInAnyWindow(fallbackSpan, 1000)).toBeLessThanOrEqual(25);
-    expect(maxInAnyWindow(grants, 1030)).toBeLessThanOrEqual(100);
+    expect(maxInAnyWindow(grants, 1040)).toBeLessThanOrEqual(100);
   });
 
   it('rejects an aborted take with its reason and serves the others', async () => {
@@ -184,10 +184,10 @@ describe('Class: SharedRateBudget', () => {
     const { time, budgets } = setup(1);
     const budget = budgets[0] as SharedRateBudget;
     budget.onThrottled();
-    expect(budget.currentRate()).toBeCloseTo(97.09 * 0.7, 1);
+    expect(budget.currentRate()).toBeCloseTo(96.15 * 0.7, 1);
     await time.advance(20_000);
     budget.onSuccess();
-    expect(budget.currentRate()).toBeCloseTo(97.09, 1);
+    expect(budget.currentRate()).toBeCloseTo(96.15, 1);
   });
 
   it('names the bad option', () => {
