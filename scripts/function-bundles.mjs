@@ -2,7 +2,8 @@
 // plugin beside it (package, deploy function, invoke local) and by
 // bench/bundle.bench.ts, so what is measured is what is deployed.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 /** Function name -> entry point. serverless.yml names the same functions. */
@@ -14,6 +15,8 @@ export const FUNCTION_ENTRIES = {
 
 /** Where bundles go: `<BUNDLE_DIR>/<name>/index.js` (handler `.esbuild/<name>/index.handler`). */
 export const BUNDLE_DIR = '.esbuild';
+
+const shims = join(dirname(fileURLToPath(import.meta.url)), 'bundle-shims');
 
 /** esbuild options for one Lambda bundle (ESM, Node 20, minified, tree-shaken, source maps). */
 export function bundleOptions({ entry, outdir }) {
@@ -30,6 +33,11 @@ export function bundleOptions({ entry, outdir }) {
     // Prefer the ESM builds of the AWS SDK and Powertools: they tree-shake far better.
     mainFields: ['module', 'main'],
     legalComments: 'external',
+    // Dead weight of the Tencent SDK's HTTP stack on Node 20 (see each shim for why).
+    alias: {
+      'whatwg-url': join(shims, 'whatwg-url.cjs'),
+      'mime-types': join(shims, 'mime-types.cjs'),
+    },
     // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
     banner: {
       js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",

@@ -1,0 +1,39 @@
+// Lambda entry point of the reap function: the EventBridge schedule and manual
+// invokes (`serverless invoke -f reap --data '{"dryRun":true}'`).
+import type { Context } from 'aws-lambda';
+import { systemClock } from '../src/clock.js';
+import { handleReapInvocation } from '../src/handlers/reap.js';
+import { lambdaContainer } from '../src/lambda/container.js';
+import { deadlineFrom } from '../src/lambda/deadline.js';
+import { addReapMetrics } from '../src/lambda/observability.js';
+import type { ReapSummary } from '../src/reaper/types.js';
+
+/**
+ * Time kept back from the run for in-flight DestroySession calls (each up to
+ * CAR_TIMEOUT_MS, 5 s by default, plus a retry) to finish and be recorded
+ * before Lambda's timeout stops the process.
+ */
+const DEADLINE_MARGIN_MS = 15_000;
+
+/**
+ * Returns the run summary (what `serverless invoke` prints). A bad manual
+ * payload or configuration throws, so the invocation fails with the message
+ * naming the field; an auth failure that stopped the run is in the summary and
+ * the log, and counts as an error for the alarm.
+ */
+export async function handler(event: unknown, context: Context): Promise<ReapSummary> {
+  const { reaper, logger, powertoolsLogger, metrics } = await lambdaContainer();
+  powertoolsLogger.addContext(context);
+  const summary = await handleReapInvocation(event, {
+    reaper,
+    clock: systemClock,
+    logger,
+    deadline: () => deadlineFrom(context, DEADLINE_MARGIN_MS, systemClock),
+  });
+  addReapMetrics(metrics, summary);
+  metrics.publishStoredMetrics();
+  if (summary.error) {
+    throw new Error(`reap run stopped: ${summary.error.code}: ${summary.error.message}`);
+  }
+  return summary;
+}

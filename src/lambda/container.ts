@@ -1,0 +1,69 @@
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { type Config, loadConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Reaper } from '../reaper/types.js';
+import { createRuntime } from '../runtime.js';
+import type { SessionStore } from '../sessions/session-store.js';
+import { fromPowertools, METRICS_NAMESPACE, SERVICE_NAME } from './observability.js';
+import { ssmParameterSource } from './parameter-source.js';
+import { tencentCredentialProvider } from './tencent-credentials.js';
+import { type WebhookSecretProvider, webhookSecretProvider } from './webhook-secret.js';
+
+/** Everything a function needs, built once per Lambda container (cold start). */
+export interface LambdaContainer {
+  config: Config;
+  store: SessionStore;
+  reaper: Reaper;
+  logger: Logger;
+  powertoolsLogger: PowertoolsLogger;
+  metrics: Metrics;
+  webhookSecret: WebhookSecretProvider;
+}
+
+let container: Promise<LambdaContainer> | undefined;
+
+/**
+ * The container's objects, built on first use and reused by warm invocations:
+ * configuration parsed once (a bad variable fails every invocation with its
+ * name), one DynamoDB client, one CAR client and one rate budget per container.
+ * A failed build is not kept, so a transient failure does not poison the container.
+ */
+export function lambdaContainer(env: Record<string, string | undefined> = process.env) {
+  container ??= build(env).catch((error: unknown) => {
+    container = undefined;
+    throw error;
+  });
+  return container;
+}
+
+async function build(env: Record<string, string | undefined>): Promise<LambdaContainer> {
+  const powertoolsLogger = new PowertoolsLogger({ serviceName: SERVICE_NAME });
+  const logger = fromPowertools(powertoolsLogger);
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+  const config = loadConfig(env);
+  // One SSM client for both secrets, created only if a parameter is actually read.
+  let ssm: SSMClient | undefined;
+  const source = () => {
+    ssm ??= new SSMClient({ region: config.awsRegion });
+    return ssmParameterSource(ssm);
+  };
+  const credentials = tencentCredentialProvider(env, config, source);
+  const runtime = createRuntime(config, { logger, ...(credentials ? { credentials } : {}) });
+  const webhookSecret = webhookSecretProvider(env, config, source, {
+    onError: (error) =>
+      logger.error('cannot read the webhook secret; webhooks refused', {
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  });
+  return {
+    config,
+    store: runtime.store,
+    reaper: runtime.reaper,
+    logger,
+    powertoolsLogger,
+    metrics,
+    webhookSecret,
+  };
+}

@@ -1,0 +1,199 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionsOf, iamStatements, logStreamsOf, strings } from './iam-statements.js';
+
+// Runs `serverless package` once, offline (no AWS credentials, no profile, no
+// network needed), into a temporary directory, and reads the CloudFormation
+// template it generates.
+type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown };
+type Template = { Resources: Record<string, Resource>; Conditions?: Record<string, unknown> };
+
+const root = process.cwd();
+const outDir = mkdtempSync(join(tmpdir(), 'car-reaper-package-'));
+let template: Template;
+let output = '';
+
+beforeAll(() => {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: outDir };
+  const result = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--package', outDir],
+    { cwd: root, env, encoding: 'utf8', timeout: 120_000 },
+  );
+  output = `${result.stdout}\n${result.stderr}`;
+  if (result.status !== 0) throw new Error(`serverless package failed:\n${output}`);
+  template = JSON.parse(
+    readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  );
+}, 120_000);
+
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+const ofType = (type: string) =>
+  Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+const props = (id: string) => {
+  const resource = template.Resources[id];
+  if (!resource) throw new Error(`no resource ${id}`);
+  // biome-ignore lint/suspicious/noExplicitAny: template properties are read ad hoc per test
+  return resource.Properties as Record<string, any>;
+};
+
+describe('serverless package', () => {
+  it('builds three arm64 nodejs20.x functions from esbuild bundles', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual([
+      'DisconnectLambdaFunction',
+      'HeartbeatLambdaFunction',
+      'ReapLambdaFunction',
+    ]);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs20.x', Architectures: ['arm64'] });
+    }
+    for (const name of ['reap', 'disconnect', 'heartbeat']) {
+      expect(existsSync(join(outDir, `${name}.zip`))).toBe(true);
+      expect(existsSync(join(root, `.esbuild/${name}/index.js`))).toBe(true);
+    }
+    expect(props('ReapLambdaFunction').Handler).toBe('.esbuild/reap/index.handler');
+  });
+
+  it('runs reap one at a time on a 1-minute schedule, dropping ticks that cannot start', () => {
+    expect(props('ReapLambdaFunction')).toMatchObject({
+      ReservedConcurrentExecutions: 1,
+      Timeout: 300,
+    });
+    expect(props('ReapLambdaEvConf')).toMatchObject({
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.[1].Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [{ Arn: { 'Fn::GetAtt': ['ReapLambdaFunction', 'Arn'] } }],
+    });
+  });
+
+  it('routes POST /disconnect and POST /heartbeat through one HTTP API', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+    expect(routes.sort()).toEqual(['POST /disconnect', 'POST /heartbeat']);
+    expect(ofType('AWS::ApiGatewayV2::Api')).toHaveLength(1);
+  });
+
+  it('includes the sessions table with its index and TTL', () => {
+    const table = props('SessionsTable');
+    expect(table.TableName).toBe('car-reaper-dev-sessions');
+    expect(table.GlobalSecondaryIndexes.map((i: { IndexName: string }) => i.IndexName)).toContain(
+      'due',
+    );
+    expect(table.TimeToLiveSpecification).toMatchObject({ Enabled: true });
+  });
+
+  it('keeps secrets out of the template: only parameter names are in the environment', () => {
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, string> })
+        .Variables;
+      expect(variables).not.toHaveProperty('TENCENTCLOUD_SECRET_ID');
+      expect(variables).not.toHaveProperty('TENCENTCLOUD_SECRET_KEY');
+      expect(variables).not.toHaveProperty('WEBHOOK_SECRET');
+      expect(variables).toMatchObject({
+        SESSIONS_TABLE: 'car-reaper-dev-sessions',
+        TENCENTCLOUD_SECRET_ID_PARAMETER: '/car-reaper/dev/tencent-secret-id',
+        WEBHOOK_SECRET_PARAMETER: '/car-reaper/dev/webhook-secret',
+      });
+    }
+  });
+
+  it('sets log retention on every function log group', () => {
+    const groups = ofType('AWS::Logs::LogGroup');
+    expect(groups).toHaveLength(3);
+    for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('alarms on failed destroys (EMF) and on reaper errors', () => {
+    expect(props('FailedDestroysAlarm')).toMatchObject({
+      Namespace: 'CarReaper',
+      MetricName: 'failed',
+      Dimensions: [{ Name: 'service', Value: 'car-reaper' }],
+    });
+    expect(props('ReapErrorsAlarm')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'ReapLambdaFunction' } }],
+    });
+  });
+});
+
+describe('IAM', () => {
+  const roleOf = (fn: string) => (props(fn).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+  const actionsOfRole = (role: string) =>
+    iamStatements(template.Resources)
+      .filter(([id, s]) => id === role && s.Effect === 'Allow')
+      .flatMap(([, s]) => actionsOf(s))
+      .sort();
+
+  it('gives each function its own role and creates no shared framework role', () => {
+    expect(template.Resources).not.toHaveProperty('IamRoleLambdaExecution');
+    expect(roleOf('ReapLambdaFunction')).toBe('ReapRole');
+    expect(roleOf('DisconnectLambdaFunction')).toBe('DisconnectRole');
+    expect(roleOf('HeartbeatLambdaFunction')).toBe('HeartbeatRole');
+  });
+
+  it('allows no wildcard action and no wildcard resource but its own log streams', () => {
+    const statements = iamStatements(template.Resources).filter(([, s]) => s.Effect === 'Allow');
+    expect(statements.length).toBeGreaterThan(0);
+    for (const [role, statement] of statements) {
+      for (const action of actionsOf(statement)) expect(action).not.toContain('*');
+      const resources = [statement.Resource].flat();
+      for (const resource of resources) {
+        const logGroup = logStreamsOf(resource);
+        if (logGroup !== undefined) {
+          // Only a function's own log group: ReapRole -> ReapLogGroup.
+          expect(logGroup).toBe(role.replace(/Role$/, 'LogGroup'));
+          expect(actionsOf(statement).every((a) => a.startsWith('logs:'))).toBe(true);
+          continue;
+        }
+        for (const text of strings(resource)) expect(text).not.toContain('*');
+      }
+    }
+  });
+
+  it('grants each function only the actions its code uses', () => {
+    expect(actionsOfRole('HeartbeatRole')).toEqual([
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'ssm:GetParameters',
+    ]);
+    expect(actionsOfRole('ReapRole')).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'ssm:GetParameters',
+    ]);
+  });
+
+  it('reads the index through index ARNs and only the named SSM parameters', () => {
+    const reap = iamStatements(template.Resources).filter(([id]) => id === 'ReapRole');
+    const query = reap.find(([, s]) => actionsOf(s).includes('dynamodb:Query'))?.[1];
+    expect(strings(query?.Resource)).toContain('/index/due');
+    const ssm = reap.find(([, s]) => actionsOf(s).includes('ssm:GetParameters'))?.[1];
+    expect(strings(ssm?.Resource)).toEqual(
+      expect.arrayContaining([
+        ':parameter/car-reaper/dev/tencent-secret-id',
+        ':parameter/car-reaper/dev/tencent-secret-key',
+      ]),
+    );
+    // kms:Decrypt only when a customer managed key is named, and only through SSM.
+    expect(template.Conditions).toHaveProperty('HasSsmKmsKey');
+  });
+});
