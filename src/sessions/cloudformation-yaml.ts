@@ -3,7 +3,7 @@ import type {
   CreateTableCommandInput,
   UpdateTimeToLiveCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { parse, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
+import { parseDocument, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
 import { ReaperError } from '../errors.js';
 
 /** Where the table is defined, relative to the package root. */
@@ -73,7 +73,11 @@ const IGNORED_LOCALLY = new Set([
 
 /** Parses the CloudFormation file into the CreateTable / UpdateTimeToLive inputs for `tableName`. */
 export function tableDefinitionFromYaml(source: string, tableName: string): TableDefinition {
-  const document = parse(source, { customTags: CLOUDFORMATION_TAGS }) as {
+  const parsed = parseDocument(source, { customTags: CLOUDFORMATION_TAGS });
+  // An unknown tag is only a warning to the parser; here it means the file is not understood.
+  const problem = parsed.errors[0] ?? parsed.warnings[0];
+  if (problem) throw new ReaperError(`${TABLE_DEFINITION_FILE}: ${problem.message}`);
+  const document = parsed.toJS() as {
     Resources?: Record<string, { Type?: string; Properties?: Record<string, unknown> }>;
   };
   const resource = document?.Resources?.[RESOURCE];
