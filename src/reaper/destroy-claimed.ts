@@ -36,6 +36,21 @@ const describe = (failure: CarFailure): string =>
   `${failure.code}: ${failure.message}${failure.requestId ? ` (RequestId ${failure.requestId})` : ''}`;
 
 /**
+ * The CarApi port promises results, never throws; should an implementation
+ * throw anyway, the claim must still end in a recorded outcome, so the error
+ * becomes a retryable failure capped by maxAttempts.
+ */
+const thrownToFailure = (error: unknown): CarResult<{ requestId?: string }> => ({
+  ok: false,
+  error: {
+    class: 'retryable',
+    code: 'ClientError',
+    message: error instanceof Error ? error.message : String(error),
+    unknown: true,
+  },
+});
+
+/**
  * Calls DestroySession for one claimed session, retrying in the run while
  * its cutoff allows, and decides the outcome. Every call, retries included,
  * passes through the concurrency cap and takes a rate token just before it
@@ -72,7 +87,7 @@ export async function destroyClaimed(claim: Claim, ctx: DestroyContext): Promise
         }
         const sentAt = ctx.clock();
         ctx.onCall();
-        const result = await ctx.car.destroySession(claim.userId);
+        const result = await ctx.car.destroySession(claim.userId).catch(thrownToFailure);
         ctx.onCallDone(ctx.clock() - sentAt);
         return result;
       },

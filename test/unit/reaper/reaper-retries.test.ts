@@ -127,3 +127,15 @@ describe('Function: createReaper (retries and throttling)', () => {
     expect(error?.fields).toMatchObject({ userId: 'stale-0', outcome: { kind: 'destroyed' } });
   });
 });
+
+describe('Function: createReaper (a CarApi that throws)', () => {
+  it('turns a thrown error into a retryable failure and still records an outcome', async () => {
+    const h = reaperHarness({ settings: { maxAttempts: 2 } });
+    h.seedIdle(1);
+    h.car.destroySession = async () => {
+      throw new Error('socket exploded');
+    };
+    expect(await h.reap()).toMatchObject({ failed: 1, calls: 2 });
+    expect((await h.store.get('stale-0'))?.lastError).toMatch(/^ClientError: socket exploded/);
+  });
+});

@@ -63,6 +63,21 @@ describe('Class: SlidingWindowLimiter', () => {
     expect(1000 / seconds).toBeLessThanOrEqual(100);
   });
 
+  it('keeps the rate when timers fire late (a busy event loop), still within the bound', async () => {
+    const time = new VirtualTime();
+    const lateSleep: typeof time.sleep = (ms, signal) => time.sleep(ms + 15, signal);
+    const limiter = new SlidingWindowLimiter({ quota: 100, clock: time.clock, sleep: lateSleep });
+    const grants: number[] = [];
+    const start = time.now;
+    await time.run(
+      Promise.all(
+        Array.from({ length: 1000 }, () => limiter.take().then(() => grants.push(time.now))),
+      ),
+    );
+    expect(1000 / ((time.now - start) / 1000)).toBeGreaterThan(95);
+    expect(maxInAnyWindow(grants, 1030)).toBeLessThanOrEqual(100);
+  });
+
   it('rejects a waiter whose signal aborts, and keeps serving the others', async () => {
     const { time, limiter, grants, takeMany } = setup({ quota: 10 });
     const controller = new AbortController();

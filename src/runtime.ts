@@ -1,0 +1,125 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CarApi } from './car/car-api.js';
+import {
+  createTencentCarApi,
+  type TencentCarApiOptions,
+  type TencentCredentials,
+} from './car/tencent-car-api.js';
+import { type Clock, realSleep, type Sleep, systemClock } from './clock.js';
+import { type Config, requireTencentCredentials } from './config.js';
+import { type Logger, silentLogger } from './logger.js';
+import type { RateBudget } from './reaper/rate-budget.js';
+import { createReaper } from './reaper/reaper.js';
+import type { ReaperSettings } from './reaper/settings.js';
+import { SlidingWindowLimiter } from './reaper/sliding-window-limiter.js';
+import type { Reaper } from './reaper/types.js';
+import { createDynamoDbClient } from './sessions/dynamodb-client.js';
+import { DynamoDbSessionStore } from './sessions/dynamodb-session-store.js';
+import type { SessionStore } from './sessions/session-store.js';
+
+/** Everything a trigger (Lambda function, CLI command, local stack) needs, wired from config. */
+export interface Runtime {
+  config: Config;
+  store: SessionStore;
+  /** The CAR client; built on first use, so store-only commands need no Tencent credentials. */
+  car: CarApi;
+  reaper: Reaper;
+  /** One budget for every run in this process: they all draw on one quota. */
+  budget: RateBudget;
+  /** Closes the clients' keep-alive sockets (the CLI exits cleanly after it). */
+  close(): Promise<void>;
+}
+
+/** Replacements for the parts {@link createRuntime} would build (tests, Lambda glue). */
+export interface RuntimeOverrides {
+  store?: SessionStore;
+  car?: CarApi;
+  budget?: RateBudget;
+  clock?: Clock;
+  sleep?: Sleep;
+  logger?: Logger;
+  /**
+   * Tencent credentials for the CAR client: a static pair, or a provider
+   * called before each request (the Lambda reads them from SSM).
+   * @default TENCENTCLOUD_SECRET_ID / _KEY / _SESSION_TOKEN from config
+   */
+  credentials?: TencentCredentials | TencentCarApiOptions['credentials'];
+  /** Engine settings beyond the config (e.g. a short lease in tests). */
+  reaper?: Partial<
+    Pick<ReaperSettings, 'leaseMs' | 'leaseMarginMs' | 'maxAttempts' | 'claimant' | 'pageSize'>
+  >;
+}
+
+/**
+ * Wires the DynamoDB session store, the Tencent CAR client (CAR_ENDPOINT,
+ * CAR_TIMEOUT_MS), the sliding-window limiter (CAR_QUOTA_RPS) and the reaper
+ * (policies from IDLE_TIMEOUT_SECONDS etc., in ms) from one parsed config.
+ * Missing Tencent credentials fail with a ConfigError naming the variable
+ * when the CAR client is first needed (a reap that is not a dry run), not
+ * here: `touch`, `table create` and the webhooks run without them.
+ */
+export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
+  const clock = overrides.clock ?? systemClock;
+  const sleep = overrides.sleep ?? realSleep;
+  const logger = overrides.logger ?? silentLogger;
+
+  let client: DynamoDBClient | undefined;
+  let store = overrides.store;
+  if (!store) {
+    client = createDynamoDbClient(config);
+    store = new DynamoDbSessionStore({ client, tableName: config.tableName });
+  }
+
+  let tencent: ReturnType<typeof createTencentCarApi> | undefined;
+  const carClient = (): CarApi => {
+    if (overrides.car) return overrides.car;
+    tencent ??= createTencentCarApi({
+      endpoint: config.carEndpoint,
+      timeoutMs: config.carTimeoutMs,
+      credentials: overrides.credentials ?? requireTencentCredentials(config),
+    });
+    return tencent;
+  };
+  const car: CarApi = {
+    destroySession: (userId) => carClient().destroySession(userId),
+    describeConcurrentCount: () => carClient().describeConcurrentCount(),
+  };
+
+  const budget =
+    overrides.budget ?? new SlidingWindowLimiter({ quota: config.carQuotaRps, clock, sleep });
+  const engine = createReaper({
+    store,
+    car,
+    budget,
+    clock,
+    sleep,
+    logger,
+    settings: {
+      idleTimeoutMs: config.idleTimeoutSeconds * 1000,
+      disconnectGraceMs: config.disconnectGraceSeconds * 1000,
+      maxAgeMs: config.maxSessionAgeSeconds * 1000,
+      quotaRps: config.carQuotaRps,
+      concurrency: config.carConcurrency,
+      ...overrides.reaper,
+    },
+  });
+  const reaper: Reaper = {
+    reap: async (options) => {
+      // Fail before claiming anything if the run could never call CAR.
+      if (!options.dryRun) carClient();
+      return engine.reap(options);
+    },
+  };
+
+  return {
+    config,
+    store,
+    car,
+    reaper,
+    budget,
+    close: async () => {
+      tencent?.close();
+      client?.destroy();
+    },
+  };
+}
