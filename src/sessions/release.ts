@@ -23,7 +23,9 @@ export async function releaseClaim(context: StoreContext, claim: Claim, at: numb
   };
   for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
     const restored = restoreAfterRelease(claim.previous, current);
-    const item = restored ? sessionToItem(restored, { failedAt: at }, at) : undefined;
+    // The token stays on the restored item so a repeated release is recognised as done.
+    const extras = { failedAt: at, claimToken: claim.token };
+    const item = restored ? sessionToItem(restored, extras, at) : undefined;
     const result = await replaceIfUnchanged(
       context,
       claim.userId,

@@ -18,6 +18,7 @@ import {
 import { resolveEndpoint } from './dynamodb-client.js';
 import { toStoreError } from './store-errors.js';
 
+export { AGE_INDEX, DUE_INDEX, TTL_ATTRIBUTE } from './schema.js';
 export { TABLE_DEFINITION_FILE, type TableDefinition, tableDefinitionFromYaml };
 
 /** Walks up from this module (src/sessions in tests, dist/cli when bundled) to the package root. */
