@@ -27,6 +27,9 @@ export function bundleOptions({ entry, outdir }) {
     platform: 'node',
     target: 'node20',
     format: 'esm',
+    // Dynamic imports (the SSM client) become chunks loaded on first use.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     minify: true,
     treeShaking: true,
     sourcemap: true,

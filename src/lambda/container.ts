@@ -1,6 +1,5 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { type Config, loadConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Reaper } from '../reaper/types.js';
@@ -43,11 +42,11 @@ async function build(env: Record<string, string | undefined>): Promise<LambdaCon
   const logger = fromPowertools(powertoolsLogger);
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
   const config = loadConfig(env);
-  // One SSM client for both secrets, created only if a parameter is actually read.
-  let ssm: SSMClient | undefined;
+  // One SSM source (and client, loaded on first read) for both secrets.
+  let ssm: ReturnType<typeof ssmParameterSource> | undefined;
   const source = () => {
-    ssm ??= new SSMClient({ region: config.awsRegion });
-    return ssmParameterSource(ssm);
+    ssm ??= ssmParameterSource({ region: config.awsRegion });
+    return ssm;
   };
   const credentials = tencentCredentialProvider(env, config, source);
   const runtime = createRuntime(config, { logger, ...(credentials ? { credentials } : {}) });

@@ -1,4 +1,4 @@
-import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClientConfig } from '@aws-sdk/client-ssm';
 
 /**
  * Reads named secrets, decrypted. Returns the values by name; a name the store
@@ -12,9 +12,18 @@ export type ParameterSource = (
 /**
  * SSM Parameter Store `GetParameters` with `WithDecryption: true` (SecureString),
  * one call for all names (at most 10, SSM's limit for one request).
+ *
+ * The SSM client is imported on the first read, not at start: a function that
+ * never reads a parameter (plain variables set, or a warm cache) never loads it,
+ * and a cold start does not pay for it before the first request needs it.
  */
-export function ssmParameterSource(client: Pick<SSMClient, 'send'>): ParameterSource {
+export function ssmParameterSource(clientConfig: SSMClientConfig = {}): ParameterSource {
+  let ssm: Promise<typeof import('@aws-sdk/client-ssm')> | undefined;
+  let client: import('@aws-sdk/client-ssm').SSMClient | undefined;
   return async (names) => {
+    ssm ??= import('@aws-sdk/client-ssm');
+    const { GetParametersCommand, SSMClient } = await ssm;
+    client ??= new SSMClient(clientConfig);
     const answer = await client.send(
       new GetParametersCommand({ Names: [...names], WithDecryption: true }),
     );

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ssmParameterSource } from '../../../src/lambda/parameter-source.js';
 
@@ -44,12 +43,11 @@ afterAll(() => {
 
 describe('Function: ssmParameterSource', () => {
   it('asks GetParameters with decryption and returns values by name', async () => {
-    const client = new SSMClient({
+    const source = ssmParameterSource({
       endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    const source = ssmParameterSource(client);
     expect(await source(['/car/id', '/car/key', '/car/nope'])).toEqual({
       values: { '/car/id': 'AKID-value', '/car/key': 'KEY-value' },
       missing: ['/car/nope'],
@@ -58,6 +56,5 @@ describe('Function: ssmParameterSource', () => {
       target: 'AmazonSSM.GetParameters',
       body: { Names: ['/car/id', '/car/key', '/car/nope'], WithDecryption: true },
     });
-    client.destroy();
   });
 });
