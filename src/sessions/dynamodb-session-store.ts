@@ -135,6 +135,9 @@ export class DynamoDbSessionStore implements SessionStore {
     assertUserId(claim?.userId, 'claim.userId');
     assertText(claim.claimant, 'claim.claimant', 256);
     assertTimestamp(outcome?.at, 'outcome.at');
+    if (outcome.kind !== 'released' && outcome.attempts !== undefined) {
+      assertNumberAtLeast(outcome.attempts, 'outcome.attempts', 1, { integer: true });
+    }
     switch (outcome.kind) {
       case 'retry':
         assertTimestamp(outcome.nextAttemptAt, 'outcome.nextAttemptAt');

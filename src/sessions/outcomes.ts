@@ -23,8 +23,16 @@ const retryState = (previous: Session): SessionState =>
 
 /** The UpdateItem parts of each outcome but `released`. */
 function outcomeUpdate(claim: Claim, outcome: Exclude<Outcome, { kind: 'released' }>) {
-  const count = 'attempts = if_not_exists(attempts, :zero) + :one, version = version + :one';
-  const base = { ':zero': N(0), ':one': N(1) };
+  // The engine may say how many attempts this life has had (several under one claim);
+  // otherwise this claim's call is one more.
+  const count =
+    outcome.attempts !== undefined
+      ? 'attempts = :attempts, version = version + :one'
+      : 'attempts = if_not_exists(attempts, :zero) + :one, version = version + :one';
+  const base: Record<string, AttributeValue> =
+    outcome.attempts !== undefined
+      ? { ':attempts': N(outcome.attempts), ':one': N(1) }
+      : { ':zero': N(0), ':one': N(1) };
   switch (outcome.kind) {
     case 'destroyed':
       return {

@@ -106,6 +106,17 @@ describe('Method: recordOutcome', () => {
     expect((await dueIds(NOW + DAY)).has('f-1')).toBe(false);
   });
 
+  it('records the attempts the engine counted under one claim, when it says', async () => {
+    const claim = await claimedIdle('counted', { attempts: 1 });
+    await table.store.recordOutcome(claim, {
+      kind: 'failed',
+      at: NOW,
+      error: 'InternalError',
+      attempts: 4,
+    });
+    expect(await table.store.get('counted')).toMatchObject({ state: 'failed', attempts: 4 });
+  });
+
   it('released: puts the session back exactly as it was, due again', async () => {
     const claim = await claimedIdle('rel-1');
     await table.store.recordOutcome(claim, { kind: 'released', at: NOW });
