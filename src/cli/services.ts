@@ -12,8 +12,8 @@ export interface CliServices {
   readonly config: Config;
   /** The DynamoDB endpoint in use, named in "cannot reach DynamoDB at ..." messages. */
   readonly dynamodbEndpoint: string;
-  /** Creates the table and its indexes unless they exist. */
-  ensureTable(): Promise<void>;
+  /** Creates the table and its indexes unless they exist; says whether it created it. */
+  ensureTable(): Promise<{ created: boolean }>;
   store(): SessionStore;
   /** Throws a ConfigError naming the variable when credentials are missing. */
   car(): CarApi;

@@ -16,7 +16,12 @@ export function registerTableCommands(program: Command, ctx: CommandContext): vo
     )
     .action(async () => {
       const services = ctx.services();
-      await services.ensureTable();
-      ctx.io.out(`table ${services.config.tableName} is ready\n`);
+      const { created } = await services.ensureTable();
+      const { tableName } = services.config;
+      ctx.io.out(
+        created
+          ? `table ${tableName} created\n`
+          : `table ${tableName} already exists; nothing to do\n`,
+      );
     });
 }

@@ -40,7 +40,7 @@ function fakeServices(options: { reap?: (o: ReapOptions) => ReapSummary; car?: C
   const factory: ServicesFactory = (config: Config): CliServices => ({
     config,
     dynamodbEndpoint: 'http://127.0.0.1:1',
-    ensureTable: async () => {},
+    ensureTable: async () => ({ created: true }),
     store: () => store,
     car: () => {
       if (!options.car) throw new ConfigError('TENCENTCLOUD_SECRET_ID', 'is required to call CAR');

@@ -1,0 +1,167 @@
+import type { Command } from 'commander';
+import { type LiveSnapshot, LiveView } from '../../local/live-view.js';
+import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
+import { RateMeter, ScheduleLoop } from '../../local/schedule-loop.js';
+import { resigningCurl, signedCurl } from '../../local/signed-curl.js';
+import { jsonLogger } from '../../logger.js';
+import type { ReapSummary } from '../../reaper/types.js';
+import { signWebhook } from '../../webhook/signature.js';
+import type { CommandContext } from '../context.js';
+import { parsePort, parsePositiveInt, parseSeconds } from '../parse-options.js';
+import type { ServicesFactory } from '../services.js';
+import { untilAborted } from './emulator.js';
+
+interface LocalOptions {
+  sessions: number;
+  idleTimeout: number;
+  grace: number;
+  interval: number;
+  rate: number;
+  port: number;
+}
+
+const reapLine = (summary: ReapSummary, count: number): string =>
+  `reap #${count}: ${summary.candidates} candidates, ${summary.destroyed} destroyed, ` +
+  `${summary.skipped} skipped, ${summary.retried + summary.failed} failed or retried, ` +
+  `${summary.achievedRps.toFixed(1)}/s in ${(summary.durationMs / 1000).toFixed(1)} s`;
+
+async function snapshot(
+  stack: LocalStack,
+  loop: ScheduleLoop,
+  meter: RateMeter,
+  startedAt: number,
+): Promise<LiveSnapshot> {
+  const now = Date.now();
+  const [sessions, car] = await Promise.all([
+    stack.services.store().counts(),
+    stack.services.car().describeConcurrentCount(),
+  ]);
+  return {
+    uptimeSeconds: Math.round((now - startedAt) / 1000),
+    sessions,
+    destroysPerSecond: meter.sample(loop.destroyedTotal, now),
+    quotaRps: stack.config.carQuotaRps,
+    car: car.ok ? car.value : { error: car.error.code },
+    reapsDone: loop.reapsDone,
+    reaping: loop.reaping,
+    destroyedTotal: loop.destroyedTotal,
+  };
+}
+
+function printIntro(ctx: CommandContext, stack: LocalStack, options: LocalOptions): void {
+  const out = (line = '') => ctx.io.out(`${line}\n`);
+  const { secrets } = stack;
+  if (secrets.generated.includes('TENCENTCLOUD_SECRET_ID/_KEY')) {
+    out(`generated local Tencent credentials: TENCENTCLOUD_SECRET_ID=${secrets.secretId}`);
+  }
+  out(
+    `WEBHOOK_SECRET=${secrets.webhookSecret}${secrets.generated.includes('WEBHOOK_SECRET') ? ' (generated for this run)' : ''}`,
+  );
+  out(
+    `seeded ${stack.userIds.length.toLocaleString('en-US')} sessions (table ${stack.config.tableName}, live in the emulator): ` +
+      `idle timeout ${options.idleTimeout} s, disconnect grace ${options.grace} s, ` +
+      `${stack.simulator.size} users sending heartbeats, a reap every ${options.interval} s`,
+  );
+  const url = `${stack.webhook.url}/disconnect`;
+  const body = JSON.stringify({ userId: [...stack.userIds].pop() ?? 'demo-user-0001' });
+  out();
+  out('disconnect a connected user (signed; valid for 300 s):');
+  out(
+    signedCurl({
+      url,
+      secret: secrets.webhookSecret,
+      body,
+      timestampSeconds: Math.floor(Date.now() / 1000),
+      sign: signWebhook,
+    }),
+  );
+  out('or, signed when it runs:');
+  out(resigningCurl({ url, secret: secrets.webhookSecret, body }));
+  out();
+  out('point the CLI at this stack from another terminal:');
+  out(
+    `  DYNAMODB_ENDPOINT=${stack.dynamo.endpoint} CAR_ENDPOINT=${stack.emulator.url} ` +
+      `TENCENTCLOUD_SECRET_ID=${secrets.secretId} TENCENTCLOUD_SECRET_KEY=${secrets.secretKey} car-reaper status`,
+  );
+  out();
+}
+
+/** `car-reaper local`: the embedded stack with a live view, until Ctrl-C. */
+export function registerLocalCommand(factory: ServicesFactory) {
+  return (program: Command, ctx: CommandContext): void => {
+    program
+      .command('local')
+      .description(
+        'run the embedded stack: DynamoDB Local + CAR emulator + webhooks + a reap every few seconds, with a seeded demo',
+      )
+      .option('--sessions <n>', 'demo sessions to seed', parsePositiveInt, 2000)
+      .option('--idle-timeout <seconds>', 'idle timeout of the demo', parsePositiveInt, 30)
+      .option('--grace <seconds>', 'disconnect grace period of the demo', parseSeconds, 10)
+      .option('--interval <seconds>', 'time between reap cycles', parsePositiveInt, 5)
+      .option(
+        '--rate <n>',
+        'DestroySession quota of the emulator and the reaper',
+        parsePositiveInt,
+        100,
+      )
+      .option('--port <port>', 'webhook server port (0 = any free port)', parsePort, 0)
+      .addHelpText(
+        'after',
+        "\nExamples:\n  $ npm start\n  $ car-reaper local --sessions 500 --interval 3\n\nCtrl-C stops everything, DynamoDB Local's JVM included.",
+      )
+      .action(async (options: LocalOptions) => {
+        const stop = ctx.stopSignal();
+        const logger = jsonLogger({ level: 'warn', write: (line) => ctx.io.err(`${line}\n`) });
+        ctx.io.out('starting DynamoDB Local and the CAR emulator...\n');
+        const stack = await startLocalStack(
+          {
+            env: ctx.io.env,
+            sessions: options.sessions,
+            idleTimeoutSeconds: options.idleTimeout,
+            disconnectGraceSeconds: options.grace,
+            rate: options.rate,
+            webhookPort: options.port,
+            print: (line) => ctx.io.out(`${line}\n`),
+            logger,
+          },
+          factory,
+        );
+        try {
+          printIntro(ctx, stack, options);
+          const view = new LiveView(ctx.io.out, ctx.io.interactive, () => ctx.io.columns);
+          const loop = new ScheduleLoop(stack.services.reaper(), {
+            intervalMs: options.interval * 1000,
+            onReap: (summary, count) => view.message(reapLine(summary, count)),
+            onError: (error) => {
+              if (!stop.aborted) view.message(`reap failed: ${(error as Error).message}`);
+            },
+          });
+          const meter = new RateMeter();
+          const startedAt = Date.now();
+          let drawing = false;
+          const tick = setInterval(() => {
+            if (drawing || stop.aborted) return;
+            drawing = true;
+            snapshot(stack, loop, meter, startedAt)
+              .then((s) => {
+                if (!stop.aborted) view.draw(s);
+              })
+              .catch((error: unknown) => {
+                if (!stop.aborted) view.message(`live view: ${(error as Error).message}`);
+              })
+              .finally(() => {
+                drawing = false;
+              });
+          }, 1000);
+          const running = loop.run(stop);
+          await untilAborted(stop);
+          clearInterval(tick);
+          ctx.io.out('\nstopping: finishing the reap in progress...\n');
+          await running;
+        } finally {
+          await stack.stop();
+        }
+        ctx.io.out(`stopped (DynamoDB Local java pid ${stack.dynamo.pid} ended)\n`);
+      });
+  };
+}

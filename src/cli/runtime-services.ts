@@ -1,0 +1,54 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type Config, requireTencentCredentials } from '../config.js';
+import type { Logger } from '../logger.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+import { createDynamoDbClient } from '../sessions/dynamodb-client.js';
+import { DynamoDbSessionStore } from '../sessions/dynamodb-session-store.js';
+import { ensureTable } from '../sessions/table-definition.js';
+import { type CliServices, dynamodbEndpointOf, type ServicesFactory } from './services.js';
+
+/**
+ * The real services: the runtime every trigger shares (store, CAR client,
+ * rate budget, reaper), plus the DynamoDB client for `table create`. Nothing
+ * connects until a command uses it.
+ */
+export function runtimeServices(options: { logger?: Logger } = {}): ServicesFactory {
+  return (config: Config): CliServices => {
+    let client: DynamoDBClient | undefined;
+    let runtime: Runtime | undefined;
+    const dynamo = () => {
+      client ??= createDynamoDbClient(config);
+      return client;
+    };
+    const wired = () => {
+      runtime ??= createRuntime(config, {
+        store: new DynamoDbSessionStore({
+          client: dynamo(),
+          tableName: config.tableName,
+          endpoint: dynamodbEndpointOf(config),
+        }),
+        logger: options.logger,
+      });
+      return runtime;
+    };
+    return {
+      config,
+      dynamodbEndpoint: dynamodbEndpointOf(config),
+      ensureTable: async () => {
+        const { created } = await ensureTable(dynamo(), config.tableName);
+        return { created };
+      },
+      store: () => wired().store,
+      car: () => {
+        // The runtime builds its CAR client on first call; fail here, naming the variable.
+        requireTencentCredentials(config);
+        return wired().car;
+      },
+      reaper: () => wired().reaper,
+      close: async () => {
+        await runtime?.close();
+        client?.destroy();
+      },
+    };
+  };
+}
