@@ -1,0 +1,31 @@
+/**
+ * car-reaper as a library, for the customer's backend: record activity and
+ * disconnects in the sessions table, or call the signed webhooks.
+ */
+export {
+  type ActivityRecorder,
+  type ActivityRecorderOptions,
+  createActivityRecorder,
+} from './client/activity-recorder.js';
+export {
+  createWebhookClient,
+  type DisconnectResult,
+  type WebhookClient,
+  type WebhookClientOptions,
+  WebhookRequestError,
+} from './client/webhook-client.js';
+export { type Config, loadConfig } from './config.js';
+export {
+  ConfigError,
+  ReaperError,
+  StoreError,
+  ValidationError,
+} from './errors.js';
+export type { SessionState } from './sessions/session-store.js';
+export {
+  SIGNATURE_HEADER,
+  signWebhook,
+  TIMESTAMP_HEADER,
+  verifyWebhookSignature,
+  type WebhookSignatureHeaders,
+} from './webhook/signature.js';
