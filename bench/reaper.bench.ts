@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import type { CarApi } from '../src/car/car-api.js';
 import { createTencentCarApi } from '../src/car/tencent-car-api.js';
-import { type CallRecord, maxInAnyWindow, startCarEmulator } from '../src/emulator/index.js';
+import { maxInAnyWindow } from '../src/emulator/index.js';
 import { createReaper } from '../src/reaper/reaper.js';
 import type { ReapSummary } from '../src/reaper/types.js';
 import { type BenchStore, openBenchStore } from './lib/bench-store.js';
+import { startEmulatorProcess } from './lib/emulator-process.js';
 import { bucketPerSecond, renderRatePlot } from './lib/rate-plot.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -60,7 +61,7 @@ async function scenario(
     ids: string[],
   ) => Promise<{ destroyed: number; durationMs: number; summary?: ReapSummary }>,
 ): Promise<Result> {
-  const emulator = await startCarEmulator({
+  const emulator = await startEmulatorProcess({
     credentials,
     rate: QUOTA,
     latency: { ...latency, distribution: 'uniform' },
@@ -68,14 +69,13 @@ async function scenario(
   const car = createTencentCarApi({ endpoint: emulator.url, credentials, timeoutMs: 5000 });
   try {
     const ids = Array.from({ length: SESSIONS }, (_, i) => `${name.replace(/\W+/g, '-')}-${i}`);
-    emulator.seedSessions(ids);
+    await emulator.seed(ids);
     await store.seedStale(ids);
-    global.gc?.();
     const { value, peakRssMb } = await withPeakRss(() => run(car, ids));
-    const destroys = emulator.calls().filter((c: CallRecord) => c.action === 'DestroySession');
+    const destroys = await emulator.calls();
     const throttled = destroys.filter((c) => c.code?.startsWith('RequestLimitExceeded')).length;
     const arrivals = destroys.map((c) => c.at);
-    const left = emulator.liveSessions().length;
+    const left = await emulator.liveSessions();
     if (left !== SESSIONS - value.destroyed) {
       console.warn(
         `${name}: ${left} sessions still live at the emulator, ${value.destroyed} destroyed`,
@@ -150,7 +150,8 @@ const svg = renderRatePlot({
 writeFileSync(join(here, 'reaper-rate.svg'), svg);
 
 console.log(
-  `machine: ${cpus().length} cpus, ${cpus()[0]?.model}, node ${process.version}; store: ${store.kind}\n`,
+  `machine: ${cpus().length} cpus, ${cpus()[0]?.model}, node ${process.version}; store: ${store.kind};` +
+    " emulator in a process of its own; peak RSS is the reaper process's\n",
 );
 console.log(
   '| approach | latency | destroyed | duration | destroyed/s | RequestLimitExceeded | max calls in any 1 s | peak RSS |',

@@ -1,0 +1,32 @@
+// The CAR emulator in a process of its own, driven over IPC by the benchmark:
+// the server's clock and event loop are then independent of the reaper's, as
+// they are in production, and the reaper's peak RSS is its own.
+import { type EmulatorOptions, startCarEmulator } from '../../src/emulator/index.js';
+
+type Request = { id: number; command: 'calls' | 'live' | 'seed' | 'stop'; userIds?: string[] };
+
+const options = JSON.parse(process.env.BENCH_EMULATOR_OPTIONS ?? '{}') as EmulatorOptions;
+const emulator = await startCarEmulator(options);
+process.send?.({ ready: emulator.url });
+
+process.on('message', async (request: Request) => {
+  const reply = (value: unknown) => process.send?.({ id: request.id, value });
+  switch (request.command) {
+    case 'calls':
+      return reply(
+        emulator
+          .calls()
+          .filter((c) => c.action === 'DestroySession')
+          .map((c) => ({ at: c.at, code: c.code })),
+      );
+    case 'live':
+      return reply(emulator.liveSessions().length);
+    case 'seed':
+      emulator.seedSessions(request.userIds ?? []);
+      return reply(true);
+    case 'stop':
+      await emulator.stop();
+      reply(true);
+      process.exit(0);
+  }
+});
