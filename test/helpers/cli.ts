@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from '../../src/cli/io.js';
 
@@ -34,15 +35,48 @@ export function memoryIo(
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const binPath = fileURLToPath(new URL('../../bin/car-reaper.js', import.meta.url));
 
-/** Builds dist/ (the bin runs the bundle) unless a build is already there and `fresh` is false. */
+const distMain = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const buildLock = fileURLToPath(new URL('../../dist/.build-lock', import.meta.url));
+
+/** Newest modification time of the files the bundle is built from. */
+function newestSource(dir = join(repoRoot, 'src')): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+const isFresh = () => existsSync(distMain) && statSync(distMain).mtimeMs >= newestSource();
+
+/**
+ * Builds dist/ (the bin runs the bundle) unless it is newer than every source
+ * file: `npm test` has built it already (pretest); a direct `vitest run` may
+ * not have. Test files run in parallel, so one builds under a lock file and
+ * the others wait for it rather than read a half-written bundle.
+ */
 export async function buildCli(): Promise<void> {
-  const { status, stderr } = await runNode(
-    [fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url))],
-    {},
-  );
-  if (status !== 0) throw new Error(`build failed: ${stderr}`);
-  if (!existsSync(new URL('../../dist/cli/main.js', import.meta.url))) {
-    throw new Error('build did not produce dist/cli/main.js');
+  if (isFresh()) return;
+  mkdirSync(dirname(buildLock), { recursive: true });
+  let fd: number | undefined;
+  try {
+    fd = openSync(buildLock, 'wx');
+  } catch {
+    const deadline = Date.now() + 60_000;
+    while (existsSync(buildLock) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (isFresh()) return;
+    rmSync(buildLock, { force: true });
+    return buildCli();
+  }
+  try {
+    const result = await runNode([join(repoRoot, 'scripts/build.mjs')], {});
+    if (result.status !== 0) throw new Error(`build failed: ${result.stderr}`);
+  } finally {
+    closeSync(fd);
+    rmSync(buildLock, { force: true });
   }
 }
 
@@ -108,4 +142,82 @@ export function runCarReaper(
   input?: string,
 ): Promise<CliResult> {
   return runNode([binPath, ...args], env, input);
+}
+
+/** A long-running `car-reaper` subprocess (serve, emulator, local). */
+export interface RunningCli {
+  pid: number;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the match once stdout has a line matching `pattern` (at least `count` times). */
+  waitFor(
+    pattern: RegExp,
+    options?: { count?: number; timeoutMs?: number },
+  ): Promise<RegExpMatchArray[]>;
+  /** Sends `signal` and resolves with the exit status (or the signal that ended it). */
+  stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals | null>;
+}
+
+/** Starts `car-reaper ...args` and leaves it running. */
+export function startCarReaper(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): RunningCli {
+  const child = spawn(process.execPath, [binPath, ...args], {
+    cwd: repoRoot,
+    env: cliEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  );
+  return {
+    pid: child.pid ?? -1,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async waitFor(pattern, { count = 1, timeoutMs = 30_000 } = {}) {
+      const global = new RegExp(
+        pattern.source,
+        pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`,
+      );
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const matches = [...stdout.matchAll(global)];
+        if (matches.length >= count) return matches;
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(
+            `car-reaper exited before printing ${pattern}\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+          );
+        }
+        if (Date.now() > deadline) {
+          throw new Error(
+            `no ${pattern} within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async stop(signal = 'SIGINT') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Whether a process with this pid still exists. */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
