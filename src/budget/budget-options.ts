@@ -22,8 +22,20 @@ export interface SharedRateBudgetOptions {
    * slots rare. @default 20
    */
   lateToleranceMs?: number;
-  /** Slots reserved per write under continuous demand. @default 10 */
+  /**
+   * Callers a bulk reservation waits to gather (for at most `gatherMs`), so
+   * one write serves many calls: 10 keeps budget writes <= 0.1 per destroy
+   * (a destroy itself costs a claim and an outcome write). @default 10
+   */
   batchMin?: number;
+  /**
+   * Longest a bulk caller waits for others to gather before its slot is
+   * reserved anyway. Under a backlog callers are already waiting and this
+   * never applies; it matters when callers trickle in slower than the rate
+   * (a slow store, a small CAR_CONCURRENCY). Priority callers never wait
+   * for it. @default 100
+   */
+  gatherMs?: number;
   /** Most slots per write. @default max(batchMin, a tenth of a second at the safe rate) */
   batchMax?: number;
   /**
@@ -85,6 +97,7 @@ export function resolveBudgetOptions(options: SharedRateBudgetOptions): Resolved
     lateToleranceMs: options.lateToleranceMs ?? DEFAULT_LATE_TOLERANCE_MS,
     batchMin: options.batchMin ?? DEFAULT_BATCH_MIN,
     batchMax: options.batchMax ?? 0,
+    gatherMs: options.gatherMs ?? 100,
     bulkLookaheadMs: options.bulkLookaheadMs ?? DEFAULT_BULK_LOOKAHEAD_MS,
     priorityLookaheadMs: options.priorityLookaheadMs ?? DEFAULT_PRIORITY_LOOKAHEAD_MS,
     prefetchLeadMs: options.prefetchLeadMs ?? 50,
@@ -107,6 +120,7 @@ export function resolveBudgetOptions(options: SharedRateBudgetOptions): Resolved
     resolved.batchMax,
     'an integer >= batchMin',
   );
+  check('gatherMs', resolved.gatherMs >= 0, resolved.gatherMs, '>= 0');
   check('bulkLookaheadMs', resolved.bulkLookaheadMs >= 0, resolved.bulkLookaheadMs, '>= 0');
   check(
     'priorityLookaheadMs',

@@ -7,6 +7,7 @@ export type Lane = 'priority' | 'bulk';
 
 interface Waiter {
   lane: Lane;
+  since: number;
   resolve: () => void;
   reject: (reason: unknown) => void;
   detach: () => void;
@@ -24,8 +25,16 @@ export class LaneWaiters {
     return this.queues.priority.length > 0;
   }
 
-  /** Queues a caller; rejects with the signal's reason if it aborts first. */
-  add(lane: Lane, signal: AbortSignal | undefined): Promise<void> {
+  /** When the caller `position` places from the front (0 = next served) arrived. */
+  arrivalAt(position: number): number | undefined {
+    const { priority, bulk } = this.queues;
+    return position < priority.length
+      ? priority[position]?.since
+      : bulk[position - priority.length]?.since;
+  }
+
+  /** Queues a caller arriving at `now`; rejects with the signal's reason if it aborts first. */
+  add(lane: Lane, now: number, signal: AbortSignal | undefined): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       const queue = this.queues[lane];
@@ -36,6 +45,7 @@ export class LaneWaiters {
       };
       const waiter: Waiter = {
         lane,
+        since: now,
         resolve,
         reject,
         detach: () => signal?.removeEventListener('abort', onAbort),
@@ -45,12 +55,12 @@ export class LaneWaiters {
     });
   }
 
-  /** Lets the next caller go (priority first); returns its lane, or undefined if none waits. */
-  release(): Lane | undefined {
+  /** Lets the next caller go (priority first); returns it, or undefined if none waits. */
+  release(): { lane: Lane; since: number } | undefined {
     const waiter = this.queues.priority.shift() ?? this.queues.bulk.shift();
     if (!waiter) return undefined;
     waiter.detach();
     waiter.resolve();
-    return waiter.lane;
+    return waiter;
   }
 }

@@ -2,7 +2,6 @@ import { type Clock, realSleep, type Sleep, systemClock } from '../clock.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { AdaptiveRate } from '../reaper/adaptive-rate.js';
 import type { RateBudget } from '../reaper/rate-budget.js';
-import { SendLog } from '../reaper/send-log.js';
 import { SlidingWindowLimiter } from '../reaper/sliding-window-limiter.js';
 import {
   type ResolvedBudgetOptions,
@@ -10,7 +9,7 @@ import {
   type SharedRateBudgetOptions,
 } from './budget-options.js';
 import { type Lane, LaneWaiters } from './lane-waiters.js';
-import { batchSize, batchSlots, planReservation, safeRate, slotIntervalUs } from './slot-math.js';
+import { batchSlots, planReservation, safeRate, slotIntervalUs } from './slot-math.js';
 import type { SlotStore } from './slot-store.js';
 
 /** What a budget has done so far (for benches, logs and tests). */
@@ -26,6 +25,8 @@ export interface SharedBudgetStats {
   fallbackGrants: number;
   /** Times the budget fell back to its local share. */
   fallbacks: number;
+  /** Time callers waited for their slot, per lane: count, mean and max in ms. */
+  wait: Record<Lane, { count: number; meanMs: number; maxMs: number }>;
 }
 
 /**
@@ -58,10 +59,21 @@ export class SharedRateBudget implements RateBudget {
   private readonly logger: Logger;
   private readonly baseRate: number;
   private readonly widenedMs: number;
+  /** Whether the last write found another process's append (see PlanInput.contended). */
+  private contended = false;
+  /**
+   * Most slots held for bulk callers: two batches, one when the timeline is
+   * crowded (our last batch started past half the bulk lookahead), so up
+   * to ~9 processes under a backlog fit in the lookahead without contending.
+   */
+  private maxHeld: number;
   private readonly adaptive: AdaptiveRate | undefined;
   private readonly fallback: SlidingWindowLimiter;
   private readonly waiters = new LaneWaiters();
-  private readonly recent: SendLog;
+  private readonly waited: Record<Lane, { count: number; totalMs: number; maxMs: number }> = {
+    priority: { count: 0, totalMs: 0, maxMs: 0 },
+    bulk: { count: 0, totalMs: 0, maxMs: 0 },
+  };
   private slots: number[] = [];
   private knownNextUs: number | undefined;
   private pumping = false;
@@ -71,7 +83,7 @@ export class SharedRateBudget implements RateBudget {
   private retryMs: number;
   private lastSharedGrant = Number.NEGATIVE_INFINITY;
   private lastFallbackGrant = Number.NEGATIVE_INFINITY;
-  private readonly counters: SharedBudgetStats = {
+  private readonly counters: Omit<SharedBudgetStats, 'wait'> = {
     writes: 0,
     failedWrites: 0,
     reserved: 0,
@@ -93,7 +105,7 @@ export class SharedRateBudget implements RateBudget {
     this.baseRate = safeRate(this.o.quota, this.o);
     this.widenedMs = this.o.windowMs + this.o.jitterMarginMs + this.o.lateToleranceMs;
     this.retryMs = this.o.retrySharedAfterMs;
-    this.recent = new SendLog(Math.ceil(this.baseRate) + this.o.batchMax);
+    this.maxHeld = 2 * this.o.batchMax;
     this.adaptive =
       options.adaptive === false
         ? undefined
@@ -119,7 +131,7 @@ export class SharedRateBudget implements RateBudget {
 
   /** Resolves at the caller's slot; priority callers go before bulk ones. */
   takeIn(lane: Lane, signal?: AbortSignal): Promise<void> {
-    const taken = this.waiters.add(lane, signal);
+    const taken = this.waiters.add(lane, this.clock(), signal);
     this.notify();
     if (!this.pumping) void this.pump();
     return taken;
@@ -152,7 +164,11 @@ export class SharedRateBudget implements RateBudget {
   }
 
   stats(): SharedBudgetStats {
-    return { ...this.counters };
+    const wait = (lane: Lane) => {
+      const { count, totalMs, maxMs } = this.waited[lane];
+      return { count, meanMs: count ? Math.round(totalMs / count) : 0, maxMs };
+    };
+    return { ...this.counters, wait: { priority: wait('priority'), bulk: wait('bulk') } };
   }
 
   private inFallback(now: number): boolean {
@@ -192,11 +208,20 @@ export class SharedRateBudget implements RateBudget {
 
   private grantShared(now: number): void {
     this.slots.shift();
-    if (this.waiters.release() === undefined) return;
-    this.counters.granted++;
-    this.recent.record(now);
+    if (!this.release(now)) return;
     this.lastSharedGrant = now;
-    this.prefetch(now);
+    if (this.waiters.size > this.slots.length) this.startRefill();
+  }
+
+  private release(now: number): boolean {
+    const waiter = this.waiters.release();
+    if (!waiter) return false;
+    this.counters.granted++;
+    const stats = this.waited[waiter.lane];
+    stats.count++;
+    stats.totalMs += now - waiter.since;
+    stats.maxMs = Math.max(stats.maxMs, now - waiter.since);
+    return true;
   }
 
   private async grantFallback(now: number): Promise<void> {
@@ -204,10 +229,8 @@ export class SharedRateBudget implements RateBudget {
     if (now < startAt) return this.pause(startAt - now);
     await this.fallback.take();
     const at = this.clock();
-    if (this.waiters.release() === undefined) return;
-    this.counters.granted++;
+    if (!this.release(at)) return;
     this.counters.fallbackGrants++;
-    this.recent.record(at);
     this.lastFallbackGrant = at;
   }
 
@@ -222,17 +245,6 @@ export class SharedRateBudget implements RateBudget {
     }
   }
 
-  /** Reserves the next batch before the held one runs out, while demand lasts. */
-  private prefetch(now: number): void {
-    const last = this.slots[this.slots.length - 1];
-    if (this.waiters.size === 0 && this.grantedLastSecond(now) < this.o.batchMin) return;
-    if (last === undefined || last - now < this.o.prefetchLeadMs) this.startRefill();
-  }
-
-  private grantedLastSecond(now: number): number {
-    return this.recent.countSince(now - this.o.windowMs);
-  }
-
   private startRefill(): void {
     if (this.refilling || this.inFallback(this.clock())) return;
     this.refilling = true;
@@ -242,24 +254,41 @@ export class SharedRateBudget implements RateBudget {
     });
   }
 
-  /** Writes until it holds a new batch, demand goes away, or the store fails. */
+  /**
+   * Writes until it holds slots for the callers waiting beyond those held,
+   * demand goes away, or the store fails. Priority callers get theirs at
+   * once. Bulk callers are batched: a write waits until `batchMin` callers
+   * lack a slot, or until the first of them has gathered `gatherMs` and the
+   * held slots are about to run out; and a process holds at most two
+   * batches, so a few processes under a backlog stay within the bulk
+   * lookahead instead of contending for it.
+   */
   private async refill(): Promise<void> {
     for (;;) {
       const now = this.clock();
-      if (this.waiters.size === 0 && this.grantedLastSecond(now) < this.o.batchMin) return;
-      const count = batchSize({
-        waiting: this.waiters.size,
-        held: this.slots.length,
-        grantedLastSecond: this.grantedLastSecond(now),
-        min: this.o.batchMin,
-        max: this.o.batchMax,
-      });
+      const held = this.slots.length;
+      const deficit = this.waiters.size - held;
+      if (deficit <= 0) return;
+      const priority = this.waiters.hasPriority;
+      let room = deficit;
+      if (!priority) {
+        room = Math.min(deficit, this.maxHeld - held);
+        if (room <= 0) return;
+        const gathered = (this.waiters.arrivalAt(held) ?? now) + this.o.gatherMs;
+        const last = this.slots[held - 1];
+        const due =
+          last === undefined ? gathered : Math.max(gathered, last - this.o.prefetchLeadMs);
+        if (room < this.o.batchMin && now < due) {
+          await this.sleep(Math.ceil(due - now), this.change.signal);
+          continue;
+        }
+      }
+      const count = Math.min(room, this.o.batchMax);
       const intervalUs = slotIntervalUs(this.currentRate());
-      const lookaheadMs = this.waiters.hasPriority
-        ? this.o.priorityLookaheadMs
-        : this.o.bulkLookaheadMs;
+      const lookaheadMs = priority ? this.o.priorityLookaheadMs : this.o.bulkLookaheadMs;
       const plan = planReservation({
         knownNextUs: this.knownNextUs,
+        contended: this.contended,
         nowMs: now,
         count,
         intervalUs,
@@ -283,10 +312,15 @@ export class SharedRateBudget implements RateBudget {
       this.leaveFallback();
       if (result.ok) {
         this.knownNextUs = result.nextUs;
-        this.addSlots(batchSlots(result.nextUs, count, intervalUs));
+        const batch = batchSlots(result.nextUs, count, intervalUs);
+        const crowded = (batch[0] as number) - now > this.o.bulkLookaheadMs / 2;
+        this.maxHeld = crowded ? this.o.batchMax : 2 * this.o.batchMax;
+        this.addSlots(batch);
         return;
       }
       this.counters.failedWrites++;
+      // A failed reset means someone appended; a failed append on a stale view, the reverse.
+      this.contended = plan.kind === 'reset';
       this.knownNextUs = result.currentUs;
     }
   }

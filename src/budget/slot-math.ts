@@ -70,6 +70,12 @@ export interface PlanInput {
   lateToleranceMs: number;
   /** Reserve only while `next` is at most this far ahead of now. */
   lookaheadMs: number;
+  /**
+   * Other processes are appending: a `next` we saw in the past has likely
+   * moved on, so append (a reset would fail) and reset only when the
+   * append's failure shows the timeline idle.
+   */
+  contended?: boolean;
 }
 
 /**
@@ -84,10 +90,13 @@ export function planReservation(input: PlanInput): ReservationPlan {
   const nowUs = Math.floor(nowMs * 1000);
   const floorUs = nowUs - lateToleranceMs * 1000;
   const addUs = count * intervalUs;
+  const ceilingUs = nowUs + lookaheadMs * 1000;
   if (knownNextUs === undefined || knownNextUs < floorUs) {
+    if (input.contended && knownNextUs !== undefined) {
+      return { kind: 'append', floorUs, ceilingUs, addUs };
+    }
     return { kind: 'reset', floorUs, endUs: nowUs + addUs };
   }
-  const ceilingUs = nowUs + lookaheadMs * 1000;
   if (knownNextUs > ceilingUs)
     return { kind: 'wait', untilMs: (knownNextUs - ceilingUs) / 1000 + nowMs };
   return { kind: 'append', floorUs, ceilingUs, addUs };
@@ -97,34 +106,4 @@ export function planReservation(input: PlanInput): ReservationPlan {
 export function batchSlots(endUs: number, count: number, intervalUs: number): number[] {
   const startUs = endUs - count * intervalUs;
   return Array.from({ length: count }, (_, i) => (startUs + i * intervalUs) / 1000);
-}
-
-/** Inputs of {@link batchSize}. */
-export interface BatchSizeInput {
-  /** Callers waiting for a slot now. */
-  waiting: number;
-  /** Unexpired slots this process holds. */
-  held: number;
-  /** Slots granted by this process in the last second. */
-  grantedLastSecond: number;
-  /** Batch size under continuous demand (the write-cost floor). */
-  min: number;
-  max: number;
-}
-
-/**
- * How many slots to reserve. Under continuous demand (a backlog) at least
- * `min`, so budget writes stay a small fraction of the destroys (each
- * destroy costs a claim and an outcome write; `min` = 10 adds <= 0.1 write
- * per destroy), and up to a quarter second of this process's own rate. For
- * sporadic demand (a lone webhook) only what is waiting, so no slots are
- * reserved that nobody will use.
- */
-export function batchSize(input: BatchSizeInput): number {
-  const deficit = Math.max(1, input.waiting - input.held);
-  const continuous = input.grantedLastSecond >= input.min;
-  const wanted = continuous
-    ? Math.max(deficit, input.min, Math.ceil(input.grantedLastSecond / 4))
-    : deficit;
-  return Math.max(1, Math.min(input.max, wanted));
 }

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  batchSize,
   batchSlots,
   planReservation,
   safeRate,
@@ -59,19 +58,6 @@ describe('Function: planReservation', () => {
 describe('Function: batchSlots', () => {
   it('lays the batch out one interval apart, ending at the new tail', () => {
     expect(batchSlots(1_000_030_900, 3, 10_300)).toEqual([1_000_000, 1_000_010.3, 1_000_020.6]);
-  });
-});
-
-describe('Function: batchSize', () => {
-  const limits = { min: 10, max: 20 };
-  it('reserves only what is waiting when demand is sporadic (a lone webhook)', () => {
-    expect(batchSize({ waiting: 1, held: 0, grantedLastSecond: 0, ...limits })).toBe(1);
-    expect(batchSize({ waiting: 3, held: 1, grantedLastSecond: 2, ...limits })).toBe(2);
-  });
-  it('reserves at least the minimum under continuous demand, at most the maximum', () => {
-    expect(batchSize({ waiting: 2, held: 0, grantedLastSecond: 40, ...limits })).toBe(10);
-    expect(batchSize({ waiting: 2, held: 0, grantedLastSecond: 97, ...limits })).toBe(20);
-    expect(batchSize({ waiting: 500, held: 0, grantedLastSecond: 0, ...limits })).toBe(20);
   });
 });
 
