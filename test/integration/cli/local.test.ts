@@ -1,0 +1,46 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, processExists, startCarReaper } from '../../helpers/cli.js';
+
+const exec = promisify(execFile);
+
+beforeAll(() => buildCli());
+
+describe('car-reaper local', () => {
+  it('comes up (three listening lines, a reap), takes the printed curl, and Ctrl-C leaves no JVM', async () => {
+    // A small demo and a short interval keep the test within seconds.
+    const local = startCarReaper(['local', '--sessions', '200', '--interval', '2']);
+    try {
+      const listening = await local.waitFor(/^listening on http:\/\/127\.0\.0\.1:(\d+)$/m, {
+        count: 3,
+      });
+      expect(new Set(listening.map((match) => match[1])).size).toBe(3);
+      const [pid] = await local.waitFor(/^DynamoDB Local \(java pid (\d+)\)$/m);
+      const javaPid = Number(pid?.[1]);
+      expect(processExists(javaPid)).toBe(true);
+
+      const [first] = await local.waitFor(/^reap #1: (\d+) candidates, (\d+) destroyed/m);
+      // 20% of the demo is stale from the start, and some disconnected users are past their grace.
+      expect(Number(first?.[2])).toBeGreaterThanOrEqual(40);
+      // A line per tick when stdout is not a terminal, with CAR's Running count.
+      await local.waitFor(/^t=\d+s .*CAR running \d+\/\d+/m);
+
+      // The ready-to-paste curl is accepted as printed.
+      const curl = local.stdout().match(/^curl -i -X POST [\s\S]*?--data-raw '[^']*'$/m)?.[0];
+      expect(curl).toBeDefined();
+      const { stdout } = await exec('sh', ['-c', curl ?? 'false']);
+      expect(stdout).toMatch(/^HTTP\/1\.1 202/);
+      // So is the variant that signs with openssl when it runs.
+      const resigning = local.stdout().match(/^BODY=.*$/m)?.[0];
+      const again = await exec('sh', ['-c', resigning ?? 'false']);
+      expect(again.stdout).toMatch(/^HTTP\/1\.1 202/);
+
+      expect(await local.stop('SIGINT')).toBe(0);
+      expect(local.stdout()).toContain(`stopped (DynamoDB Local java pid ${javaPid} ended)`);
+      expect(processExists(javaPid)).toBe(false);
+    } finally {
+      await local.stop('SIGKILL');
+    }
+  });
+});

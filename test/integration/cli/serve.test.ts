@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDynamoDbClient } from '../../../src/sessions/dynamodb-client.js';
+import { DynamoDbSessionStore } from '../../../src/sessions/dynamodb-session-store.js';
+import { ensureTable } from '../../../src/sessions/table-definition.js';
+import { signWebhook } from '../../../src/webhook/signature.js';
+import { buildCli, type RunningCli, startCarReaper } from '../../helpers/cli.js';
+
+const endpoint = inject('dynamodbEndpoint');
+const tableName = `serve-${randomUUID().slice(0, 8)}`;
+const secret = 'serve-test-secret';
+const client = createDynamoDbClient({ awsRegion: 'us-east-1', dynamodbEndpoint: endpoint });
+const store = new DynamoDbSessionStore({ client, tableName });
+let serve: RunningCli;
+let url: string;
+
+beforeAll(async () => {
+  await Promise.all([buildCli(), ensureTable(client, tableName)]);
+  serve = startCarReaper(['serve', '--port', '0'], {
+    SESSIONS_TABLE: tableName,
+    DYNAMODB_ENDPOINT: endpoint,
+    WEBHOOK_SECRET: secret,
+  });
+  const [match] = await serve.waitFor(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/m);
+  url = match?.[1] ?? '';
+});
+
+afterAll(async () => {
+  await serve?.stop();
+  client.destroy();
+});
+
+/** What `curl -X POST -H X-Reaper-... --data-raw BODY` sends. */
+const post = (path: string, body: string, headers: Record<string, string>) =>
+  fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+
+describe('car-reaper serve', () => {
+  it('accepts a signed disconnect with 202 and records it', async () => {
+    const body = JSON.stringify({ userId: 'serve-user' });
+    const response = await post('/disconnect', body, signWebhook(secret, body));
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ accepted: true, userId: 'serve-user' });
+    expect((await store.get('serve-user'))?.state).toBe('disconnected');
+  });
+
+  it('accepts a signed heartbeat batch with 202', async () => {
+    const body = JSON.stringify({ userIds: ['hb-1', 'hb-2'] });
+    const response = await post('/heartbeat', body, signWebhook(secret, body));
+    expect(response.status).toBe(202);
+    expect((await store.get('hb-2'))?.state).toBe('active');
+  });
+
+  it('refuses a bad signature with 401', async () => {
+    const body = JSON.stringify({ userId: 'serve-user' });
+    const response = await post('/disconnect', body, signWebhook('other-secret', body));
+    expect(response.status).toBe(401);
+  });
+
+  it('stops on SIGINT with status 0', async () => {
+    const extra = startCarReaper(['serve', '--port', '0'], {
+      SESSIONS_TABLE: tableName,
+      DYNAMODB_ENDPOINT: endpoint,
+      WEBHOOK_SECRET: secret,
+    });
+    await extra.waitFor(/^listening on http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(await extra.stop('SIGINT')).toBe(0);
+  });
+});
