@@ -8,7 +8,7 @@ export interface CommandContext {
   /** Loads the configuration on first call (a bad variable throws a ConfigError naming it). */
   services(): CliServices;
   /**
-   * Aborted by the first SIGINT/SIGTERM: long commands stop cleanly. A second
+   * Aborted by the first SIGINT/SIGTERM/SIGHUP: long commands stop cleanly. A second
    * signal exits at once (130), in case stopping hangs.
    */
   stopSignal(): AbortSignal;
@@ -43,6 +43,8 @@ export function createCommandContext(
         controller = new AbortController();
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
+        // A closed terminal: stop as cleanly as for Ctrl-C (Node's default would skip all cleanup).
+        process.on('SIGHUP', onSignal);
       }
       return controller.signal;
     },
@@ -50,6 +52,7 @@ export function createCommandContext(
     async dispose() {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGHUP', onSignal);
       await services?.close();
     },
   };

@@ -10,7 +10,7 @@ export const TOUCH_BATCH_SIZE = 100;
 export function registerActivityCommands(program: Command, ctx: CommandContext): void {
   program
     .command('touch')
-    .description('record activity now for users (as the heartbeat endpoint does)')
+    .description('record activity now (like the heartbeat webhook)')
     .argument('[userId...]', 'CAR UserIds')
     .option('--stdin', 'read user ids from stdin, one a line')
     .addHelpText(
@@ -48,7 +48,7 @@ export function registerActivityCommands(program: Command, ctx: CommandContext):
 
   program
     .command('disconnect')
-    .description('record that users disconnected now (as the disconnect webhook does)')
+    .description('record a disconnect now (like the disconnect webhook)')
     .argument('<userId...>', 'CAR UserIds')
     .addHelpText('after', '\nExample:\n  $ car-reaper disconnect user-1')
     .action(async (userIds: string[]) => {

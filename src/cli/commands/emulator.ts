@@ -7,9 +7,7 @@ import { parsePort, parsePositiveInt } from '../parse-options.js';
 export function registerEmulatorCommand(program: Command, ctx: CommandContext): void {
   program
     .command('emulator')
-    .description(
-      'run the CAR emulator (TC3 signatures checked against TENCENTCLOUD_SECRET_ID/_KEY, quotas enforced)',
-    )
+    .description('run the CAR emulator (checks signatures, enforces quotas)')
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 9000)
     .option('--rate <n>', 'DestroySession/CreateSession quota per second', parsePositiveInt, 100)
     .addHelpText(

@@ -91,9 +91,7 @@ export function registerLocalCommand(factory: ServicesFactory) {
   return (program: Command, ctx: CommandContext): void => {
     program
       .command('local')
-      .description(
-        'run the embedded stack: DynamoDB Local + CAR emulator + webhooks + a reap every few seconds, with a seeded demo',
-      )
+      .description('run the embedded stack with a demo (what npm start runs)')
       .option('--sessions <n>', 'demo sessions to seed', parsePositiveInt, 2000)
       .option('--idle-timeout <seconds>', 'idle timeout of the demo', parsePositiveInt, 30)
       .option('--grace <seconds>', 'disconnect grace period of the demo', parseSeconds, 10)

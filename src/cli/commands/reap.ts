@@ -43,9 +43,7 @@ export async function runReapCycle(
 export function registerReapCommands(program: Command, ctx: CommandContext): void {
   program
     .command('reap')
-    .description(
-      'run one reap cycle: destroy stale, abandoned and too-old sessions within the quota',
-    )
+    .description('run one reap cycle within the quota')
     .option('--dry-run', 'claim and destroy nothing; list what would be destroyed')
     .option('--idle-timeout <seconds>', 'idle time after which a session is stale', parseSeconds)
     .option('--max-age <seconds>', "hard cap on a session's life (0 = off)", parseSeconds)
@@ -80,7 +78,7 @@ export function registerReapCommands(program: Command, ctx: CommandContext): voi
 
   program
     .command('destroy')
-    .description('destroy the named sessions now, within the quota; outcomes are recorded')
+    .description('destroy named sessions now, outcomes recorded')
     .argument('<userId...>', 'CAR UserIds')
     .option('--json', 'print one JSON object (the summary) instead of a table')
     .addHelpText('after', '\nExample:\n  $ car-reaper destroy user-1 user-2 --json')

@@ -36,9 +36,7 @@ export async function serveWebhooks(deps: WebhookDeps, port: number): Promise<We
 export function registerServeCommand(program: Command, ctx: CommandContext): void {
   program
     .command('serve')
-    .description(
-      'serve POST /disconnect and POST /heartbeat on 127.0.0.1 with the same handlers as the cloud functions',
-    )
+    .description("serve the webhooks on 127.0.0.1 (the cloud functions' handlers)")
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8787)
     .addHelpText(
       'after',

@@ -72,7 +72,7 @@ function renderCar(car: CarStatus): string {
 export function registerStatusCommand(program: Command, ctx: CommandContext): void {
   program
     .command('status')
-    .description("sessions by state, and CAR's running/total seats (DescribeConcurrentCount)")
+    .description("sessions by state, and CAR's running/total seats")
     .option('--json', 'print one JSON object')
     .addHelpText(
       'after',

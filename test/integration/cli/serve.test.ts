@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTencentCarApi } from '../../../src/car/tencent-car-api.js';
 import { createDynamoDbClient } from '../../../src/sessions/dynamodb-client.js';
 import { DynamoDbSessionStore } from '../../../src/sessions/dynamodb-session-store.js';
 import { ensureTable } from '../../../src/sessions/table-definition.js';
 import { signWebhook } from '../../../src/webhook/signature.js';
-import { buildCli, type RunningCli, startCarReaper } from '../../helpers/cli.js';
+import { testCredentials } from '../../helpers/car.js';
+import { buildCli, type RunningCli, runCarReaper, startCarReaper } from '../../helpers/cli.js';
 
 const endpoint = inject('dynamodbEndpoint');
 const tableName = `serve-${randomUUID().slice(0, 8)}`;
@@ -68,5 +70,33 @@ describe('car-reaper serve', () => {
     });
     await extra.waitFor(/^listening on http:\/\/127\.0\.0\.1:\d+$/m);
     expect(await extra.stop('SIGINT')).toBe(0);
+  });
+});
+
+describe('car-reaper emulator', () => {
+  it('prints its listening line and answers CAR calls signed with the environment key pair', async () => {
+    const emulator = startCarReaper(['emulator', '--port', '0', '--rate', '50'], {
+      TENCENTCLOUD_SECRET_ID: testCredentials.secretId,
+      TENCENTCLOUD_SECRET_KEY: testCredentials.secretKey,
+    });
+    try {
+      const [match] = await emulator.waitFor(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/m);
+      const car = createTencentCarApi({
+        endpoint: match?.[1] ?? '',
+        credentials: { ...testCredentials },
+      });
+      const count = await car.describeConcurrentCount();
+      car.close();
+      expect(count).toMatchObject({ ok: true, value: { running: 0 } });
+      expect(await emulator.stop('SIGTERM')).toBe(0);
+    } finally {
+      await emulator.stop('SIGKILL');
+    }
+  });
+
+  it('names the missing key pair, exit 1', async () => {
+    const result = await runCarReaper(['emulator', '--port', '0']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('TENCENTCLOUD_SECRET_ID');
   });
 });
