@@ -1,4 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbSlotStore } from './budget/dynamodb-slot-store.js';
+import { routeReapsByLane } from './budget/lane-routed-reaper.js';
+import { SharedRateBudget } from './budget/shared-rate-budget.js';
 import type { CarApi } from './car/car-api.js';
 import {
   createTencentCarApi,
@@ -35,6 +38,14 @@ export interface RuntimeOverrides {
   store?: SessionStore;
   car?: CarApi;
   budget?: RateBudget;
+  /**
+   * `shared`: one DestroySession budget for every process, kept in the
+   * sessions table (src/budget), webhook and named destroys on its priority
+   * lane; it falls back to a local share when the table cannot be reached.
+   * `local`: this process's own limiter at the whole quota (one process only).
+   * @default 'shared' when the runtime builds the DynamoDB store, else 'local'
+   */
+  budgetMode?: 'shared' | 'local';
   clock?: Clock;
   sleep?: Sleep;
   logger?: Logger;
@@ -52,7 +63,8 @@ export interface RuntimeOverrides {
 
 /**
  * Wires the DynamoDB session store, the Tencent CAR client (CAR_ENDPOINT,
- * CAR_TIMEOUT_MS), the sliding-window limiter (CAR_QUOTA_RPS) and the reaper
+ * CAR_TIMEOUT_MS), the rate budget (CAR_QUOTA_RPS: shared across processes
+ * in the table, see budgetMode) and the reaper
  * (policies from IDLE_TIMEOUT_SECONDS etc., in ms) from one parsed config.
  * Missing Tencent credentials fail with a ConfigError naming the variable
  * when the CAR client is first needed (a reap that is not a dry run), not
@@ -85,24 +97,37 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     describeConcurrentCount: () => carClient().describeConcurrentCount(),
   };
 
+  const shared =
+    !overrides.budget && client && (overrides.budgetMode ?? 'shared') === 'shared'
+      ? new SharedRateBudget(new DynamoDbSlotStore({ client, tableName: config.tableName }), {
+          quota: config.carQuotaRps,
+          clock,
+          sleep,
+          logger,
+        })
+      : undefined;
   const budget =
-    overrides.budget ?? new SlidingWindowLimiter({ quota: config.carQuotaRps, clock, sleep });
-  const engine = createReaper({
-    store,
-    car,
-    budget,
-    clock,
-    sleep,
-    logger,
-    settings: {
-      idleTimeoutMs: config.idleTimeoutSeconds * 1000,
-      disconnectGraceMs: config.disconnectGraceSeconds * 1000,
-      maxAgeMs: config.maxSessionAgeSeconds * 1000,
-      quotaRps: config.carQuotaRps,
-      concurrency: config.carConcurrency,
-      ...overrides.reaper,
-    },
-  });
+    overrides.budget ??
+    shared ??
+    new SlidingWindowLimiter({ quota: config.carQuotaRps, clock, sleep });
+  const build = (runBudget: RateBudget) =>
+    createReaper({
+      store,
+      car,
+      budget: runBudget,
+      clock,
+      sleep,
+      logger,
+      settings: {
+        idleTimeoutMs: config.idleTimeoutSeconds * 1000,
+        disconnectGraceMs: config.disconnectGraceSeconds * 1000,
+        maxAgeMs: config.maxSessionAgeSeconds * 1000,
+        quotaRps: config.carQuotaRps,
+        concurrency: config.carConcurrency,
+        ...overrides.reaper,
+      },
+    });
+  const engine = shared ? routeReapsByLane(shared, build) : build(budget);
   const reaper: Reaper = {
     reap: async (options) => {
       // Fail before claiming anything if the run could never call CAR.
