@@ -148,6 +148,14 @@ const svg = renderRatePlot({
   })),
 });
 writeFileSync(join(here, 'reaper-rate.svg'), svg);
+if (process.env.BENCH_DUMP) {
+  writeFileSync(
+    process.env.BENCH_DUMP,
+    JSON.stringify(
+      results.map((r) => ({ name: r.name, latency: r.latency, arrivals: r.arrivals })),
+    ),
+  );
+}
 
 console.log(
   `machine: ${cpus().length} cpus, ${cpus()[0]?.model}, node ${process.version}; store: ${store.kind};` +

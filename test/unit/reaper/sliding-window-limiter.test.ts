@@ -78,6 +78,35 @@ describe('Class: SlidingWindowLimiter', () => {
     expect(maxInAnyWindow(grants, 1030)).toBeLessThanOrEqual(100);
   });
 
+  it('widens the window by the event-loop stalls it sees, then returns to the margin', async () => {
+    const time = new VirtualTime();
+    // Every fifth timer fires 80 ms late (a GC pause, a busy CPU).
+    let lateBy = 80;
+    let sleeps = 0;
+    const stallingSleep: typeof time.sleep = (ms, signal) =>
+      time.sleep(ms + (sleeps++ % 5 === 0 ? lateBy : 0), signal);
+    const limiter = new SlidingWindowLimiter({
+      quota: 100,
+      clock: time.clock,
+      sleep: stallingSleep,
+    });
+    const grants: number[] = [];
+    const takeMany = (n: number) =>
+      Promise.all(
+        Array.from({ length: n }, () => limiter.take().then(() => grants.push(time.now))),
+      );
+    await time.run(takeMany(1000));
+    // Requests granted just before an 80 ms stall leave 80 ms late: the log now spans 1080 ms.
+    expect(maxInAnyWindow(grants.slice(150), 1080)).toBeLessThanOrEqual(100);
+
+    lateBy = 0;
+    await time.advance(11_000);
+    grants.length = 0;
+    await time.run(takeMany(500));
+    expect(maxInAnyWindow(grants, 1030)).toBe(100);
+    expect(maxInAnyWindow(grants, 1070)).toBeGreaterThan(100); // back to the 30 ms margin
+  });
+
   it('rejects a waiter whose signal aborts, and keeps serving the others', async () => {
     const { time, limiter, grants, takeMany } = setup({ quota: 10 });
     const controller = new AbortController();
