@@ -7,6 +7,8 @@ import { lambdaContainer } from '../src/lambda/container.js';
 import { deadlineFrom } from '../src/lambda/deadline.js';
 import { addReapMetrics } from '../src/lambda/observability.js';
 import type { ReapSummary } from '../src/reaper/types.js';
+import { continueIfUnfinished, type SelfInvoker } from '../src/scale/continuation.js';
+import { lambdaSelfInvoker } from '../src/scale/lambda-self-invoker.js';
 
 /**
  * Time kept back from the run for in-flight DestroySession calls (each up to
@@ -14,6 +16,15 @@ import type { ReapSummary } from '../src/reaper/types.js';
  * before Lambda's timeout stops the process.
  */
 const DEADLINE_MARGIN_MS = 15_000;
+
+/** Built on first use; a missing AWS_LAMBDA_FUNCTION_NAME is then logged, not fatal. */
+let invoker: SelfInvoker | undefined;
+const selfInvoker: SelfInvoker = {
+  invoke: (payload) => {
+    invoker ??= lambdaSelfInvoker();
+    return invoker.invoke(payload);
+  },
+};
 
 /**
  * Returns the run summary (what `serverless invoke` prints). A bad manual
@@ -32,6 +43,8 @@ export async function handler(event: unknown, context: Context): Promise<ReapSum
   });
   addReapMetrics(metrics, summary);
   metrics.publishStoredMetrics();
+  // A backlog left at the deadline goes on in a new invocation now, not at the next tick.
+  await continueIfUnfinished(event, summary, { invoker: selfInvoker, logger });
   if (summary.error) {
     throw new Error(`reap run stopped: ${summary.error.code}: ${summary.error.message}`);
   }

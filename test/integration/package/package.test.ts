@@ -176,6 +176,7 @@ describe('IAM', () => {
       'dynamodb:Query',
       'dynamodb:UpdateItem',
       'kms:Decrypt',
+      'lambda:InvokeFunction',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'ssm:GetParameters',
