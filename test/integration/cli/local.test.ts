@@ -12,8 +12,10 @@ describe('car-reaper local', () => {
     // A small demo and a short interval keep the test within seconds.
     const local = startCarReaper(['local', '--sessions', '200', '--interval', '2']);
     try {
+      // Generous: starting a JVM on a busy 2-core machine can take many seconds.
       const listening = await local.waitFor(/^listening on http:\/\/127\.0\.0\.1:(\d+)$/m, {
         count: 3,
+        timeoutMs: 45_000,
       });
       expect(new Set(listening.map((match) => match[1])).size).toBe(3);
       const [pid] = await local.waitFor(/^DynamoDB Local \(java pid (\d+)\)$/m);
