@@ -57,7 +57,10 @@ export interface RuntimeOverrides {
   credentials?: TencentCredentials | TencentCarApiOptions['credentials'];
   /** Engine settings beyond the config (e.g. a short lease in tests). */
   reaper?: Partial<
-    Pick<ReaperSettings, 'leaseMs' | 'leaseMarginMs' | 'maxAttempts' | 'claimant' | 'pageSize'>
+    Pick<
+      ReaperSettings,
+      'leaseMs' | 'leaseMarginMs' | 'maxAttempts' | 'claimant' | 'pageSize' | 'storeConcurrency'
+    >
   >;
 }
 

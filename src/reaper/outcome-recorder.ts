@@ -11,6 +11,8 @@ export interface OutcomeRecorderOptions {
   tries?: number;
   /** Pause before the n-th retry: base * 2^(n-1) ms. @default 100 */
   baseDelayMs?: number;
+  /** Wraps each write (the run's cap on store calls in flight). @default none */
+  limit?: <T>(write: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -32,7 +34,8 @@ export class OutcomeRecorder {
     for (let attempt = 0; attempt < tries; attempt++) {
       if (attempt > 0) await sleep(baseDelayMs * 2 ** (attempt - 1));
       try {
-        await store.recordOutcome(claim, outcome);
+        const write = () => store.recordOutcome(claim, outcome);
+        await (this.options.limit ? this.options.limit(write) : write());
         return true;
       } catch (error) {
         lastError = error;

@@ -11,7 +11,11 @@ import { LeasePolicy } from './lease.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import type { RateBudget } from './rate-budget.js';
 import { RunStats } from './run-stats.js';
-import { DEFAULT_MAX_ATTEMPTS, type ReaperSettings } from './settings.js';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_STORE_CONCURRENCY,
+  type ReaperSettings,
+} from './settings.js';
 import type { ReapOptions, ReapSummary, StopReason } from './types.js';
 
 /** What a run needs; built once per reaper by createReaper. */
@@ -59,6 +63,8 @@ export class ReapRun {
   private claimsPending = 0;
   private wakeups: (() => void)[] = [];
   private readonly callLimit: LimitFunction;
+  /** Caps claims and outcome writes in flight (the store's connection pool is finite). */
+  private readonly storeLimit: LimitFunction;
   private readonly deadline: number;
   private readonly lease: LeasePolicy;
   private readonly wouldDestroy: string[] = [];
@@ -79,10 +85,12 @@ export class ReapRun {
     this.deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     this.lease = new LeasePolicy(deps.settings, this.deadline);
     this.latency = new LatencyTracker(deps.settings.quotaRps, { max: MAX_ADAPTIVE_CONCURRENCY });
+    this.storeLimit = pLimit(deps.settings.storeConcurrency ?? DEFAULT_STORE_CONCURRENCY);
     this.recorder = new OutcomeRecorder({
       store: deps.store,
       sleep: deps.sleep,
       logger: deps.logger,
+      limit: this.storeLimit,
     });
     this.ctx = {
       car: deps.car,
@@ -193,11 +201,17 @@ export class ReapRun {
     let result: ClaimResult;
     this.claimsPending++;
     try {
-      const now = clock();
-      const claimOptions = { now, leaseMs: this.lease.leaseFor(now), claimant: this.deps.claimant };
-      result = item.candidate
-        ? await store.claim(item.candidate.session, claimOptions)
-        : await store.claimByUserId(item.userId, claimOptions);
+      result = await this.storeLimit(() => {
+        const now = clock();
+        const claimOptions = {
+          now,
+          leaseMs: this.lease.leaseFor(now),
+          claimant: this.deps.claimant,
+        };
+        return item.candidate
+          ? store.claim(item.candidate.session, claimOptions)
+          : store.claimByUserId(item.userId, claimOptions);
+      });
     } finally {
       this.claimsPending--;
       this.notify();

@@ -30,12 +30,20 @@ export interface ReaperSettings {
   claimant?: string;
   /** Candidates per store page. @default 100 */
   pageSize?: number;
+  /**
+   * Claims and outcome writes in flight. Kept well under the DynamoDB
+   * client's socket pool (64): beyond it requests queue for a socket and
+   * time out, and 100 claims/s at ~10 ms each need only ~1-2 in flight.
+   * @default 16
+   */
+  storeConcurrency?: number;
 }
 
 /** Lease of a claim when the run has no deadline: long enough for the in-run retries. */
 export const DEFAULT_LEASE_MS = 60_000;
 export const DEFAULT_LEASE_MARGIN_MS = 15_000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_STORE_CONCURRENCY = 16;
 
 const finiteAtLeast = (field: string, value: unknown, min: number): void => {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
@@ -61,6 +69,9 @@ export function validateSettings(settings: ReaperSettings): void {
   if (settings.leaseMarginMs !== undefined)
     finiteAtLeast('leaseMarginMs', settings.leaseMarginMs, 0);
   if (settings.pageSize !== undefined) integerAtLeast('pageSize', settings.pageSize, 1);
+  if (settings.storeConcurrency !== undefined) {
+    integerAtLeast('storeConcurrency', settings.storeConcurrency, 1);
+  }
 }
 
 export { finiteAtLeast, integerAtLeast };

@@ -57,7 +57,7 @@ describe('Reaper: a process killed mid-run', () => {
     // The next run, once the leases have expired ("later" via the clock, not by sleeping).
     const runtime = stack.runtime(
       { clock: () => Date.now() + LEASE_MS + 1000 },
-      { CAR_QUOTA_RPS: '1000' },
+      { CAR_QUOTA_RPS: '1000', CAR_CONCURRENCY: '32' },
     );
     const summary = await runtime.reaper.reap({ trigger: 'schedule' });
 

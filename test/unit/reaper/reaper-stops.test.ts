@@ -148,6 +148,30 @@ describe('Function: createReaper (deadline, abort, auth, limit)', () => {
   });
 });
 
+describe('Function: createReaper (store calls)', () => {
+  it('keeps claims and outcome writes in flight within storeConcurrency', async () => {
+    const h = reaperHarness({ latencyMs: 5, settings: { concurrency: 40, storeConcurrency: 4 } });
+    h.seedIdle(200);
+    let inFlight = 0;
+    let peak = 0;
+    const track =
+      <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        peak = Math.max(peak, ++inFlight);
+        try {
+          await h.time.sleep(20);
+          return await call(...args);
+        } finally {
+          inFlight--;
+        }
+      };
+    h.store.claim = track(h.store.claim.bind(h.store));
+    h.store.recordOutcome = track(h.store.recordOutcome.bind(h.store));
+    expect((await h.reap()).destroyed).toBe(200);
+    expect(peak).toBe(4);
+  });
+});
+
 describe('Function: createReaper (store failures)', () => {
   it('rejects the run when a claim fails, finishing the sessions already claimed', async () => {
     const h = reaperHarness();
