@@ -1,6 +1,7 @@
 import { loadConfig } from '../config.js';
+import { endpointOf } from '../sessions/dynamodb-client.js';
 import type { CliIo } from './io.js';
-import { type CliServices, dynamodbEndpointOf, type ServicesFactory } from './services.js';
+import type { CliServices, ServicesFactory } from './services.js';
 
 /** Handed to every command: its IO, its services (built on first use) and a stop signal. */
 export interface CommandContext {
@@ -48,7 +49,7 @@ export function createCommandContext(
       }
       return controller.signal;
     },
-    dynamodbEndpoint: () => (services ? dynamodbEndpointOf(services.config) : undefined),
+    dynamodbEndpoint: () => (services ? endpointOf(services.config) : undefined),
     async dispose() {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);

@@ -2,10 +2,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Config, requireTencentCredentials } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createRuntime, type Runtime } from '../runtime.js';
-import { createDynamoDbClient } from '../sessions/dynamodb-client.js';
+import { createDynamoDbClient, endpointOf } from '../sessions/dynamodb-client.js';
 import { DynamoDbSessionStore } from '../sessions/dynamodb-session-store.js';
 import { ensureTable } from '../sessions/table-definition.js';
-import { type CliServices, dynamodbEndpointOf, type ServicesFactory } from './services.js';
+import type { CliServices, ServicesFactory } from './services.js';
 
 /**
  * The real services: the runtime every trigger shares (store, CAR client,
@@ -25,7 +25,7 @@ export function runtimeServices(options: { logger?: Logger } = {}): ServicesFact
         store: new DynamoDbSessionStore({
           client: dynamo(),
           tableName: config.tableName,
-          endpoint: dynamodbEndpointOf(config),
+          endpoint: endpointOf(config),
         }),
         logger: options.logger,
       });
@@ -33,7 +33,6 @@ export function runtimeServices(options: { logger?: Logger } = {}): ServicesFact
     };
     return {
       config,
-      dynamodbEndpoint: dynamodbEndpointOf(config),
       ensureTable: async () => {
         const { created } = await ensureTable(dynamo(), config.tableName);
         return { created };

@@ -1,5 +1,8 @@
 import type { CarApi } from '../car/car-api.js';
+import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { WebhookDeps } from '../handlers/deps.js';
+import type { Logger } from '../logger.js';
 import type { Reaper } from '../reaper/types.js';
 import type { SessionStore } from '../sessions/session-store.js';
 
@@ -10,8 +13,6 @@ import type { SessionStore } from '../sessions/session-store.js';
  */
 export interface CliServices {
   readonly config: Config;
-  /** The DynamoDB endpoint in use, named in "cannot reach DynamoDB at ..." messages. */
-  readonly dynamodbEndpoint: string;
   /** Creates the table and its indexes unless they exist; says whether it created it. */
   ensureTable(): Promise<{ created: boolean }>;
   store(): SessionStore;
@@ -26,6 +27,16 @@ export interface CliServices {
 /** Builds the services for a configuration (the real one, or fakes in unit tests). */
 export type ServicesFactory = (config: Config) => CliServices;
 
-/** The endpoint DynamoDB calls go to: the override, or AWS's regional one. */
-export const dynamodbEndpointOf = (config: Config): string =>
-  config.dynamodbEndpoint ?? `https://dynamodb.${config.awsRegion}.amazonaws.com`;
+/**
+ * The webhook handlers' dependencies from the services. The reaper is built on
+ * first use: only an immediate destroy (grace 0) needs Tencent credentials.
+ */
+export function webhookDeps(services: CliServices, logger: Logger): WebhookDeps {
+  return {
+    store: services.store(),
+    reaper: { reap: (options) => services.reaper().reap(options) },
+    config: services.config,
+    clock: systemClock,
+    logger,
+  };
+}

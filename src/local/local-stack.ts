@@ -1,17 +1,14 @@
-import type { CliServices, ServicesFactory } from '../cli/services.js';
+import { type CliServices, type ServicesFactory, webhookDeps } from '../cli/services.js';
 import { createWebhookClient } from '../client/webhook-client.js';
-import { systemClock } from '../clock.js';
 import { type Config, loadConfig } from '../config.js';
 import { type CarEmulator, startCarEmulator } from '../emulator/index.js';
-import type { WebhookDeps } from '../handlers/deps.js';
-import { handleWebhookRequest } from '../handlers/webhook-request.js';
 import type { Logger } from '../logger.js';
 import { ActivitySimulator } from './activity-simulator.js';
 import { planDemo } from './demo-plan.js';
 import { seedDemo } from './demo-seed.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type LocalSecrets, localSecrets } from './local-credentials.js';
-import { startWebhookServer, type WebhookServer } from './webhook-server.js';
+import { serveWebhooks, type WebhookServer } from './webhook-server.js';
 
 /** Options of {@link startLocalStack} (the `car-reaper local` flags). */
 export interface LocalStackOptions {
@@ -116,27 +113,23 @@ export async function startLocalStack(
     emulator.seedSessions(userIds);
 
     let simulator: ActivitySimulator | undefined;
-    const store = services.store();
-    const deps: WebhookDeps = {
-      store: {
-        recordActivity: (ids, at) => store.recordActivity(ids, at),
-        // A user who disconnects stops sending heartbeats, like a closed tab.
-        recordDisconnect: (userId, at) => {
-          simulator?.leave(userId);
-          return store.recordDisconnect(userId, at);
+    const deps = webhookDeps(services, options.logger);
+    const { store } = deps;
+    const webhook = await serveWebhooks(
+      {
+        ...deps,
+        store: {
+          recordActivity: (ids, at) => store.recordActivity(ids, at),
+          // A user who disconnects stops sending heartbeats, like a closed tab.
+          recordDisconnect: (userId, at) => {
+            simulator?.leave(userId);
+            return store.recordDisconnect(userId, at);
+          },
+          get: (userId) => store.get(userId),
         },
-        get: (userId) => store.get(userId),
       },
-      reaper: { reap: (reapOptions) => services.reaper().reap(reapOptions) },
-      config,
-      clock: systemClock,
-      logger: options.logger,
-    };
-    const webhook = await startWebhookServer({
-      port: options.webhookPort ?? 0,
-      handle: (request) =>
-        handleWebhookRequest(request.path, request.headers, request.rawBody, deps, request.method),
-    });
+      options.webhookPort ?? 0,
+    );
     stops.push(() => webhook.close());
     options.print('webhooks POST /disconnect, POST /heartbeat');
     options.print(`listening on ${webhook.url}`);

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { WebhookDeps } from '../handlers/deps.js';
+import { handleWebhookRequest } from '../handlers/webhook-request.js';
 
 /** A transport-free request, as the cloud functions and this server both hand it to the handlers. */
 export interface WebhookRequest {
@@ -102,4 +104,13 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         server.closeAllConnections();
       }),
   };
+}
+
+/** Serves `POST /disconnect` and `POST /heartbeat` with the Lambda functions' handlers. */
+export function serveWebhooks(deps: WebhookDeps, port = 0): Promise<WebhookServer> {
+  return startWebhookServer({
+    port,
+    handle: (request) =>
+      handleWebhookRequest(request.path, request.headers, request.rawBody, deps, request.method),
+  });
 }

@@ -1,36 +1,13 @@
 import type { Command } from 'commander';
-import { systemClock } from '../../clock.js';
-import type { WebhookDeps } from '../../handlers/deps.js';
-import { handleWebhookRequest } from '../../handlers/webhook-request.js';
-import { startWebhookServer, type WebhookServer } from '../../local/webhook-server.js';
-import { jsonLogger, type Logger } from '../../logger.js';
+import { serveWebhooks } from '../../local/webhook-server.js';
+import { jsonLogger } from '../../logger.js';
 import type { CommandContext } from '../context.js';
 import { parsePort } from '../parse-options.js';
-import type { CliServices } from '../services.js';
+import { webhookDeps } from '../services.js';
 import { untilAborted } from './emulator.js';
 
-/**
- * The handlers' dependencies from the CLI's services. The reaper is built on
- * first use: only an immediate destroy (grace 0) needs Tencent credentials.
- */
-export function webhookDeps(services: CliServices, logger: Logger): WebhookDeps {
-  return {
-    store: services.store(),
-    reaper: { reap: (options) => services.reaper().reap(options) },
-    config: services.config,
-    clock: systemClock,
-    logger,
-  };
-}
-
-/** Serves `POST /disconnect` and `POST /heartbeat` on 127.0.0.1 with the Lambda handlers. */
-export async function serveWebhooks(deps: WebhookDeps, port: number): Promise<WebhookServer> {
-  return startWebhookServer({
-    port,
-    handle: (request) =>
-      handleWebhookRequest(request.path, request.headers, request.rawBody, deps, request.method),
-  });
-}
+// Kept here too: bench/ serves the webhooks through this path.
+export { serveWebhooks };
 
 /** `car-reaper serve`. */
 export function registerServeCommand(program: Command, ctx: CommandContext): void {

@@ -1,10 +1,7 @@
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { CarAuthError, isNetworkFailure, reportError } from '../../../src/cli/errors.js';
+import { CarAuthError, reportError } from '../../../src/cli/errors.js';
 import { ConfigError, StoreError, ValidationError } from '../../../src/errors.js';
-
-const refused = () =>
-  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
 
 describe('Function: reportError', () => {
   it('exits 0 after help or version', () => {
@@ -30,14 +27,6 @@ describe('Function: reportError', () => {
     expect(report).toEqual({ exitCode: 2, message: 'userId: must not be empty' });
   });
 
-  it('names the DynamoDB endpoint when it cannot be reached', () => {
-    const report = reportError(refused(), { dynamodbEndpoint: 'http://127.0.0.1:1' });
-    expect(report.exitCode).toBe(1);
-    expect(report.message).toBe(
-      'cannot reach DynamoDB at http://127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1',
-    );
-  });
-
   it("keeps a store error's own message, adding the endpoint when it lacks it", () => {
     const named = new StoreError('cannot reach DynamoDB at http://127.0.0.1:1 (ECONNREFUSED)', {
       endpoint: 'http://127.0.0.1:1',
@@ -48,12 +37,6 @@ describe('Function: reportError', () => {
       exitCode: 1,
       message: 'table missing (DynamoDB at http://127.0.0.1:2)',
     });
-  });
-
-  it('finds a refused connection inside an AggregateError (Node happy eyeballs)', () => {
-    const error = new Error('wrapped', { cause: new AggregateError([refused()], '') });
-    expect(isNetworkFailure(error)).toBe(true);
-    expect(isNetworkFailure(new Error('ResourceNotFoundException'))).toBe(false);
   });
 
   it('exits 1 when CAR refused the credentials', () => {

@@ -39,7 +39,6 @@ function fakeServices(options: { reap?: (o: ReapOptions) => ReapSummary; car?: C
   } as unknown as SessionStore;
   const factory: ServicesFactory = (config: Config): CliServices => ({
     config,
-    dynamodbEndpoint: 'http://127.0.0.1:1',
     ensureTable: async () => ({ created: true }),
     store: () => store,
     car: () => {
