@@ -64,7 +64,7 @@ describe('Reaper: a process killed mid-run', () => {
 
     expect(summary.failed).toBe(0);
     expect(await stack.table.store.counts()).toMatchObject({
-      destroyed: 600,
+      destroyed: 300,
       reaping: 0,
       active: 0,
     });
