@@ -3,10 +3,10 @@ import { DynamoDbSlotStore } from './budget/dynamodb-slot-store.js';
 import { routeReapsByLane } from './budget/lane-routed-reaper.js';
 import { SharedRateBudget } from './budget/shared-rate-budget.js';
 import type { CarApi } from './car/car-api.js';
-import {
-  createTencentCarApi,
-  type TencentCarApiOptions,
-  type TencentCredentials,
+import type {
+  TencentCarApi,
+  TencentCarApiOptions,
+  TencentCredentials,
 } from './car/tencent-car-api.js';
 import { type Clock, realSleep, type Sleep, systemClock } from './clock.js';
 import { type Config, requireTencentCredentials } from './config.js';
@@ -43,7 +43,8 @@ export interface RuntimeOverrides {
    * sessions table (src/budget), webhook and named destroys on its priority
    * lane; it falls back to a local share when the table cannot be reached.
    * `local`: this process's own limiter at the whole quota (one process only).
-   * @default 'shared' when the runtime builds the DynamoDB store, else 'local'
+   * @default 'shared' when the sessions are in DynamoDB (the runtime's own store or a
+   * DynamoDbSessionStore given), else 'local' (an in-memory store in tests)
    */
   budgetMode?: 'shared' | 'local';
   clock?: Clock;
@@ -85,30 +86,41 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     store = new DynamoDbSessionStore({ client, tableName: config.tableName });
   }
 
-  let tencent: ReturnType<typeof createTencentCarApi> | undefined;
-  const carClient = (): CarApi => {
-    if (overrides.car) return overrides.car;
-    tencent ??= createTencentCarApi({
-      endpoint: config.carEndpoint,
-      timeoutMs: config.carTimeoutMs,
-      credentials: overrides.credentials ?? requireTencentCredentials(config),
-    });
+  // The Tencent SDK is loaded on first use: heartbeat and disconnect functions
+  // (and store-only commands) never pay for importing it at cold start.
+  let tencent: Promise<TencentCarApi> | undefined;
+  const carClient = (): Promise<CarApi> => {
+    if (overrides.car) return Promise.resolve(overrides.car);
+    if (!tencent) {
+      const credentials = overrides.credentials ?? requireTencentCredentials(config);
+      tencent = import('./car/tencent-car-api.js').then(({ createTencentCarApi }) =>
+        createTencentCarApi({
+          endpoint: config.carEndpoint,
+          timeoutMs: config.carTimeoutMs,
+          credentials,
+        }),
+      );
+    }
     return tencent;
   };
   const car: CarApi = {
-    destroySession: (userId) => carClient().destroySession(userId),
-    describeConcurrentCount: () => carClient().describeConcurrentCount(),
+    destroySession: async (userId) => (await carClient()).destroySession(userId),
+    describeConcurrentCount: async () => (await carClient()).describeConcurrentCount(),
   };
 
-  const shared =
-    !overrides.budget && client && (overrides.budgetMode ?? 'shared') === 'shared'
-      ? new SharedRateBudget(new DynamoDbSlotStore({ client, tableName: config.tableName }), {
-          quota: config.carQuotaRps,
-          clock,
-          sleep,
-          logger,
-        })
-      : undefined;
+  // Shared whenever the sessions live in DynamoDB (the budget item sits in their table).
+  const inDynamoDb = !overrides.store || overrides.store instanceof DynamoDbSessionStore;
+  const budgetMode = overrides.budgetMode ?? (inDynamoDb ? 'shared' : 'local');
+  let budgetClient: DynamoDBClient | undefined;
+  if (!overrides.budget && budgetMode === 'shared') {
+    budgetClient = client ?? createDynamoDbClient(config);
+  }
+  const shared = budgetClient
+    ? new SharedRateBudget(
+        new DynamoDbSlotStore({ client: budgetClient, tableName: config.tableName }),
+        { quota: config.carQuotaRps, clock, sleep, logger },
+      )
+    : undefined;
   const budget =
     overrides.budget ??
     shared ??
@@ -134,7 +146,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   const reaper: Reaper = {
     reap: async (options) => {
       // Fail before claiming anything if the run could never call CAR.
-      if (!options.dryRun) carClient();
+      if (!options.dryRun) await carClient();
       return engine.reap(options);
     },
   };
@@ -146,8 +158,9 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     reaper,
     budget,
     close: async () => {
-      tencent?.close();
+      if (tencent) (await tencent).close();
       client?.destroy();
+      if (budgetClient !== client) budgetClient?.destroy();
     },
   };
 }
