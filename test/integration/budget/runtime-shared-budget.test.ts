@@ -9,6 +9,7 @@ import { SlidingWindowLimiter } from '../../../src/reaper/sliding-window-limiter
 import { createRuntime } from '../../../src/runtime.js';
 import { testCredentials } from '../../helpers/car.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';
+import { FakeSessionStore } from '../../helpers/fake-store.js';
 
 describe('createRuntime with the shared budget', () => {
   let table: TestTable;
@@ -62,12 +63,18 @@ describe('createRuntime with the shared budget', () => {
     expect(emulator.liveSessions()).toEqual([]);
   });
 
-  it("keeps a process's own limiter with budgetMode 'local', or when the store is given", async () => {
+  it('shares the budget when the DynamoDB store is given (as the CLI does)', async () => {
+    const runtime = createRuntime(loadConfig(env), { store: table.store });
+    expect(runtime.budget).toBeInstanceOf(SharedRateBudget);
+    await runtime.close();
+  });
+
+  it("keeps a process's own limiter with budgetMode 'local', or with an in-memory store", async () => {
     const local = createRuntime(loadConfig(env), { budgetMode: 'local' });
-    const withStore = createRuntime(loadConfig(env), { store: table.store });
+    const inMemory = createRuntime(loadConfig(env), { store: new FakeSessionStore() });
     expect(local.budget).toBeInstanceOf(SlidingWindowLimiter);
-    expect(withStore.budget).toBeInstanceOf(SlidingWindowLimiter);
+    expect(inMemory.budget).toBeInstanceOf(SlidingWindowLimiter);
     await local.close();
-    await withStore.close();
+    await inMemory.close();
   });
 });
