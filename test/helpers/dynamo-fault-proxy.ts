@@ -46,6 +46,8 @@ export interface DynamoFaultSettings {
    * @default every operation
    */
   operations?: string[];
+  /** A finer filter on the request body (e.g. only the writes of `destroyed` outcomes). */
+  match?: (body: string) => boolean;
   /**
    * `before`: the request never reaches DynamoDB Local (nothing happened);
    * `after`: it is applied, then the answer is replaced by the fault (the write
@@ -104,8 +106,9 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
   };
   let stats = emptyStats();
 
-  const pickFault = (operation: string): DynamoFaultKind | undefined => {
+  const pickFault = (operation: string, body: Buffer): DynamoFaultKind | undefined => {
     if (settings.operations && !settings.operations.includes(operation)) return undefined;
+    if (settings.match && !settings.match(body.toString('utf8'))) return undefined;
     if (settings.rate <= 0 || settings.random() >= settings.rate) return undefined;
     const kinds = settings.kinds;
     return kinds[Math.min(kinds.length - 1, Math.floor(settings.random() * kinds.length))];
@@ -161,10 +164,11 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
       const operation = operationOf(req.headers);
       stats.requests++;
       stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
-      const fault = pickFault(operation);
+      const body = Buffer.concat(chunks);
+      const fault = pickFault(operation, body);
       if (fault && settings.when === 'before') return answerFault(res, fault);
       try {
-        const answer = await forward(req, Buffer.concat(chunks));
+        const answer = await forward(req, body);
         if (fault) return answerFault(res, fault);
         res.writeHead(answer.status, answer.headers);
         res.end(answer.body);
