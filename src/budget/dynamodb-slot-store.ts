@@ -16,7 +16,12 @@ export interface DynamoDbSlotStoreOptions {
   key?: string;
   /**
    * Give up on one write after this long (the SDK's retries included) and
-   * let the budget fall back to its local share. @default 2000
+   * let the budget fall back to its local share. Generous on purpose: a
+   * slow write (a cold DynamoDB Local, a throttled retry) must not send a
+   * process to its local share while the others still share the timeline,
+   * since the two would add up; a table that is really unreachable fails
+   * fast anyway (connection refused, access denied, no such table).
+   * @default 10000
    */
   timeoutMs?: number;
 }
@@ -43,7 +48,7 @@ export class DynamoDbSlotStore implements SlotStore {
 
   constructor(private readonly options: DynamoDbSlotStoreOptions) {
     this.key = options.key ?? DESTROY_SESSION_BUDGET_KEY;
-    this.timeoutMs = options.timeoutMs ?? 2000;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
   async write(write: SlotWrite, signal?: AbortSignal): Promise<SlotWriteResult> {

@@ -12,6 +12,11 @@ import { type Lane, LaneWaiters } from './lane-waiters.js';
 import { batchSlots, planReservation, safeRate, slotIntervalUs } from './slot-math.js';
 import type { SlotStore } from './slot-store.js';
 
+/** How long an event-loop stall keeps this process's slots sparser. */
+const STALL_MEMORY_MS = 10_000;
+/** The widest a stall makes the spacing margin (the rate stays above 80% of the quota). */
+const MAX_STALL_MARGIN_MS = 250;
+
 /** What a budget has done so far (for benches, logs and tests). */
 export interface SharedBudgetStats {
   /** Conditional writes on the timeline, failed ones included. */
@@ -61,6 +66,9 @@ export class SharedRateBudget implements RateBudget {
   private readonly widenedMs: number;
   /** Whether the last write found another process's append (see PlanInput.contended). */
   private contended = false;
+  /** Worst recent event-loop stall seen by the pump, and when (see noteLateness). */
+  private stallMs = 0;
+  private stallAt = Number.NEGATIVE_INFINITY;
   /**
    * Most slots held for bulk callers: two batches, one when the timeline is
    * crowded (our last batch started past half the bulk lookahead), so up
@@ -159,8 +167,27 @@ export class SharedRateBudget implements RateBudget {
 
   /** This process's pacing rate: the safe share of the quota, or the local share in fallback. */
   currentRate(): number {
-    if (this.inFallback(this.clock())) return this.fallback.currentRate();
-    return this.adaptive?.current() ?? this.baseRate;
+    const now = this.clock();
+    if (this.inFallback(now)) return this.fallback.currentRate();
+    const adaptive = this.adaptive?.current() ?? this.baseRate;
+    const stall = now - this.stallAt < STALL_MEMORY_MS ? this.stallMs : 0;
+    if (stall <= this.o.jitterMarginMs) return adaptive;
+    const widened = Math.min(MAX_STALL_MARGIN_MS, stall);
+    return Math.min(adaptive, safeRate(this.o.quota, { ...this.o, jitterMarginMs: widened }));
+  }
+
+  /**
+   * The pump woke `lateMs` after its slot: the event loop stalled. Calls
+   * granted just before a stall leave when it ends, bunched with those
+   * granted after it, so they reach the server closer together than their
+   * slots: this process spaces the batches it reserves for the next 10 s
+   * by the worst recent stall instead of the jitter margin (at most 250 ms,
+   * 80% of the quota), so its sparser slots make up for the bunching.
+   */
+  private noteLateness(lateMs: number, now: number): void {
+    if (lateMs <= this.o.jitterMarginMs) return;
+    if (now - this.stallAt >= STALL_MEMORY_MS || lateMs > this.stallMs) this.stallMs = lateMs;
+    this.stallAt = now;
   }
 
   stats(): SharedBudgetStats {
@@ -184,8 +211,12 @@ export class SharedRateBudget implements RateBudget {
         this.expire(now);
         const next = this.slots[0];
         if (next !== undefined) {
-          if (next > now) await this.pause(next - now);
-          else this.grantShared(now);
+          if (next > now) {
+            const target = Math.ceil(next);
+            await this.pause(next - now);
+            const woke = this.clock();
+            if (woke > target) this.noteLateness(woke - target, woke);
+          } else this.grantShared(now);
           continue;
         }
         if (this.inFallback(now)) {

@@ -236,6 +236,26 @@ describe('Class: SharedRateBudget', () => {
     expect(budget.currentRate()).toBeCloseTo(96.15, 1);
   });
 
+  it('spaces its slots wider for 10 s after an event-loop stall', async () => {
+    const time = new VirtualTime();
+    let stall = 0;
+    const budget = new SharedRateBudget(new InMemorySlotStore(), {
+      quota: 100,
+      clock: time.clock,
+      // A timer that fires `stall` ms late, as on a loaded event loop.
+      sleep: (ms, signal) => time.sleep(ms + stall, signal),
+    });
+    const grants: number[] = [];
+    const first = drive(() => budget.take(), 20, 2, grants, time);
+    stall = 100;
+    await time.advance(5);
+    stall = 0;
+    await time.run(first);
+    expect(budget.currentRate()).toBeCloseTo((100 * 1000) / (1000 + 100 + 20), 1);
+    await time.advance(10_001);
+    expect(budget.currentRate()).toBeCloseTo(96.15, 1);
+  });
+
   it('names the bad option', () => {
     const store = new InMemorySlotStore();
     expect(() => new SharedRateBudget(store, { quota: 0 })).toThrow(ValidationError);
