@@ -23,6 +23,14 @@ export type ManualReapOptions = Pick<
 const allowed = new Set<string>(REAP_PAYLOAD_KEYS);
 
 /**
+ * A key as it can be named in a message: plain names as they are, anything
+ * else (empty, spaces, control characters) quoted and cut, so the message
+ * always shows which key was refused and never carries raw control characters.
+ */
+const fieldName = (key: string): string =>
+  /^[A-Za-z_$][\w$]{0,63}$/.test(key) ? key : JSON.stringify(key.slice(0, 64));
+
+/**
  * Validates `{ dryRun, idleTimeoutSeconds, maxAgeSeconds, limit, userIds }`
  * (all optional). `undefined`/`null`/`{}` mean "a normal run". Throws a
  * {@link ValidationError} naming the field; an unknown key is refused with the
@@ -37,7 +45,7 @@ export function parseReapPayload(input: unknown): ManualReapOptions {
   const unknown = Object.keys(payload).filter((key) => !allowed.has(key));
   if (unknown.length > 0) {
     throw new ValidationError(
-      unknown[0] as string,
+      fieldName(unknown[0] as string),
       `unknown key; allowed keys are ${REAP_PAYLOAD_KEYS.join(', ')}`,
     );
   }
