@@ -5,6 +5,13 @@
 //   BENCH_MODE=chain  schedule runs with a deadline of BENCH_INVOCATION_MS each,
 //                     handing on at once while the summary says work is left
 //                     (src/scale/continuation.ts), like the reap function
+//   BENCH_MODE=hooks  a disconnect Lambda's work: every BENCH_HOOK_EVERY_MS, for
+//                     BENCH_HOOK_SECONDS, a fresh user disconnects and is destroyed
+//                     at once (trigger webhook, priority lane); prints each hook
+//   BENCH_STORE=memory  sessions in an in-memory store of this process (seeded
+//                     with BENCH_STALE ids `${BENCH_WORKER}-<i>`), so DynamoDB
+//                     Local's write throughput is not the bottleneck; the budget
+//                     stays in DynamoDB
 import { DynamoDbSlotStore } from '../../src/budget/dynamodb-slot-store.js';
 import { SharedRateBudget } from '../../src/budget/shared-rate-budget.js';
 import { loadConfig } from '../../src/config.js';
@@ -13,6 +20,7 @@ import type { ReapSummary } from '../../src/reaper/types.js';
 import { createRuntime } from '../../src/runtime.js';
 import { continuationEvent } from '../../src/scale/continuation.js';
 import { createDynamoDbClient } from '../../src/sessions/dynamodb-client.js';
+import { FakeSessionStore } from '../../test/helpers/fake-store.js';
 
 const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
 const config = loadConfig();
@@ -23,14 +31,23 @@ const budget = new SharedRateBudget(
   { quota: config.carQuotaRps },
 );
 // BENCH_BUDGET=local: the engine's own limiter at quota / BENCH_LOCAL_SHARE (a baseline).
+let store: FakeSessionStore | undefined;
+if (process.env.BENCH_STORE === 'memory') {
+  store = new FakeSessionStore();
+  const at = Date.now() - 3_600_000;
+  const count = Number(process.env.BENCH_STALE ?? 0);
+  for (let i = 0; i < count; i++) store.seed({ userId: `${name}-${i}`, lastActiveAt: at });
+}
 const runtime = createRuntime(config, {
+  ...(store ? { store } : {}),
   ...(process.env.BENCH_BUDGET === 'local'
     ? {
         budget: new SlidingWindowLimiter({
           quota: Math.floor(config.carQuotaRps / Number(process.env.BENCH_LOCAL_SHARE ?? 1)),
         }),
       }
-    : { budget }),
+    : // The hooks process destroys named sessions: the priority lane, as the runtime routes them.
+      { budget: process.env.BENCH_MODE === 'hooks' ? budget.lane('priority') : budget }),
   reaper: { claimant: name },
 });
 
@@ -55,6 +72,23 @@ if (process.env.BENCH_MODE === 'chain') {
     print({ event: 'run', worker: name, startedAt, endedAt, ...summary });
     event = continuationEvent(event, summary);
   }
+} else if (process.env.BENCH_MODE === 'hooks') {
+  const every = Number(process.env.BENCH_HOOK_EVERY_MS ?? 100);
+  const until = Date.now() + Number(process.env.BENCH_HOOK_SECONDS ?? 30) * 1000;
+  const pending: Promise<void>[] = [];
+  for (let i = 0; Date.now() < until; i++) {
+    const userId = `${name}-${i}`;
+    pending.push(
+      (async () => {
+        const at = Date.now();
+        await runtime.store.recordDisconnect(userId, at);
+        const summary = await runtime.reaper.reap({ trigger: 'webhook', userIds: [userId] });
+        print({ event: 'hook', userId, at, destroyed: summary.destroyed, endedAt: Date.now() });
+      })(),
+    );
+    await new Promise((resolve) => setTimeout(resolve, every));
+  }
+  await Promise.all(pending);
 } else {
   const startedAt = Date.now();
   const summary = await runtime.reaper.reap({ trigger: 'manual' });

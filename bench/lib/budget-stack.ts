@@ -117,6 +117,8 @@ export interface Worker {
   child: ChildProcess;
   /** Every JSON line it printed. */
   lines: Record<string, unknown>[];
+  /** Everything it printed on stdout. */
+  stdout(): string;
   /** Resolves with the exit code once it exits. */
   exited: Promise<number>;
   /** Resolves with the first line whose `event` is `name`. */
@@ -134,6 +136,10 @@ export function startWorker(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
   const waiters: { name: string; resolve: (line: Record<string, unknown>) => void }[] = [];
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
     let line: Record<string, unknown>;
@@ -146,6 +152,7 @@ export function startWorker(
     for (const waiter of waiters.filter((w) => w.name === line.event)) waiter.resolve(line);
   });
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (text) => {
+    if (/"level":"(INFO|DEBUG)"/.test(text)) return;
     if (
       !/NodeVersionSupportWarning|node >=22|upgrade to node|a\.co\/|trace-warnings|^$|versions published|To continue receiving|security updates please/.test(
         text,
@@ -158,6 +165,7 @@ export function startWorker(
   return {
     child,
     lines,
+    stdout: () => out,
     exited,
     waitFor: (event) =>
       new Promise((resolve) => {

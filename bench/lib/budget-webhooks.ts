@@ -1,55 +1,36 @@
-// The webhook side of the benchmarks: the disconnect handler served over HTTP
-// (as `car-reaper serve` does) with grace 0, its immediate destroys on the
-// priority lane of a shared budget, and a sender of signed /disconnect calls.
-import { DynamoDbSlotStore } from '../../src/budget/dynamodb-slot-store.js';
-import { routeReapsByLane } from '../../src/budget/lane-routed-reaper.js';
-import { SharedRateBudget } from '../../src/budget/shared-rate-budget.js';
-import { createTencentCarApi } from '../../src/car/tencent-car-api.js';
-import { serveWebhooks } from '../../src/cli/commands/serve.js';
-import { silentLogger } from '../../src/logger.js';
-import { createReaper } from '../../src/reaper/reaper.js';
-import { createDynamoDbClient } from '../../src/sessions/dynamodb-client.js';
-import { DynamoDbSessionStore } from '../../src/sessions/dynamodb-session-store.js';
+// The webhook side of the benchmarks: `car-reaper serve` in its own process
+// (grace 0: each /disconnect destroys at once through the runtime, on the
+// priority lane of the shared budget) and a sender of signed /disconnect calls.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { signWebhook } from '../../src/webhook/signature.js';
-import { type BudgetStack, benchCredentials, WEBHOOK_SECRET } from './budget-stack.js';
+import { type BudgetStack, startWorker, WEBHOOK_SECRET, type Worker } from './budget-stack.js';
 
-/** A webhook server on the stack; `close` stops it and its clients. */
-export async function startWebhookSide(stack: BudgetStack, quota: number) {
-  const client = createDynamoDbClient({
-    awsRegion: 'us-east-1',
-    dynamodbEndpoint: stack.dynamo.endpoint,
+const bin = join(dirname(fileURLToPath(import.meta.url)), '../../bin/car-reaper.js');
+
+/** Starts `car-reaper serve --port 0` on the stack; resolves once it listens. */
+export async function startServe(
+  stack: BudgetStack,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const serve: Worker = startWorker('serve', stack.env, [bin, 'serve', '--port', '0']);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const match = /listening on (http:\/\/\S+)/.exec(serve.stdout());
+      if (match?.[1]) {
+        clearInterval(timer);
+        resolve(match[1]);
+      }
+    }, 50);
+    void serve.exited.then((code) => {
+      clearInterval(timer);
+      reject(new Error(`car-reaper serve exited with ${code} (run npm run build first)`));
+    });
   });
-  const store = new DynamoDbSessionStore({ client, tableName: stack.tableName });
-  const budget = new SharedRateBudget(
-    new DynamoDbSlotStore({ client, tableName: stack.tableName }),
-    { quota },
-  );
-  const car = createTencentCarApi({ endpoint: stack.emulator.url, credentials: benchCredentials });
-  const reaper = routeReapsByLane(budget, (lane) =>
-    createReaper({
-      store,
-      car,
-      budget: lane,
-      settings: { idleTimeoutMs: 300_000, disconnectGraceMs: 0, maxAgeMs: 0, quotaRps: quota },
-    }),
-  );
-  const server = await serveWebhooks(
-    {
-      store,
-      reaper,
-      config: { webhookSecret: WEBHOOK_SECRET, disconnectGraceSeconds: 0 },
-      clock: Date.now,
-      logger: silentLogger,
-    },
-    0,
-  );
   return {
-    url: server.url,
-    budget,
+    url,
     async close() {
-      await server.close();
-      car.close();
-      client.destroy();
+      serve.child.kill('SIGINT');
+      await serve.exited;
     },
   };
 }
