@@ -1,0 +1,274 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { type CarEmulator, startCarEmulator } from '../../src/emulator/index.js';
+import { handleWebhookRequest } from '../../src/handlers/webhook-request.js';
+import { jsonLogger } from '../../src/logger.js';
+import { createRuntime } from '../../src/runtime.js';
+import { signWebhook, verifyWebhookSignature } from '../../src/webhook/signature.js';
+import { buildCli, repoRoot, runCarReaper } from '../helpers/cli.js';
+import { aSession, createTestTable, seedSessions, type TestTable } from '../helpers/dynamo.js';
+import {
+  actionsOf,
+  iamStatements,
+  logStreamsOf,
+  strings,
+} from '../integration/package/iam-statements.js';
+import { ids, reportFigures } from './support/stack.js';
+
+// Secrets are distinctive strings, searched for verbatim in everything the
+// runs print: the project's JSON logs, the CLI's stdout and stderr, and the
+// outcomes written to the table.
+const SECRET_ID = 'AKIDsecurityTestSecretId0000000000000';
+const SECRET_KEY = 'SECRETKEY-must-never-be-logged-7f3a9c';
+const SESSION_TOKEN = 'SESSIONTOKEN-must-never-be-logged-2b81e';
+const WRONG_KEY = 'WRONGKEY-must-never-be-logged-99d0e1';
+const WEBHOOK_SECRET = 'WEBHOOKSECRET-must-never-be-logged-c4d2';
+const SECRETS = [SECRET_KEY, SESSION_TOKEN, WRONG_KEY, WEBHOOK_SECRET];
+
+let table: TestTable;
+let emulator: CarEmulator;
+const output: string[] = [];
+
+const leaks = (text: string) => SECRETS.filter((secret) => text.includes(secret));
+
+beforeAll(async () => {
+  table = await createTestTable();
+  emulator = await startCarEmulator({
+    credentials: { secretId: SECRET_ID, secretKey: SECRET_KEY, sessionToken: SESSION_TOKEN },
+    rate: 500,
+    faults: { errorRate: 0.3, resetRate: 0.1, errorCodes: ['InternalError', 'InvalidParameter'] },
+  });
+  await buildCli();
+});
+
+afterAll(async () => {
+  await emulator?.stop();
+  await table?.drop();
+});
+
+const env = (overrides: Record<string, string> = {}) => ({
+  SESSIONS_TABLE: table.tableName,
+  DYNAMODB_ENDPOINT: table.endpoint,
+  CAR_ENDPOINT: emulator.url,
+  TENCENTCLOUD_SECRET_ID: SECRET_ID,
+  TENCENTCLOUD_SECRET_KEY: SECRET_KEY,
+  TENCENTCLOUD_SESSION_TOKEN: SESSION_TOKEN,
+  WEBHOOK_SECRET,
+  CAR_TIMEOUT_MS: '500',
+  ...overrides,
+});
+
+describe('Security: secrets never reach a log', () => {
+  it('keeps them out of the logs of runs with CAR faults, auth failures and webhook refusals', async () => {
+    const now = Date.now();
+    await seedSessions(
+      table,
+      ids('sec', 60).map((userId) => aSession({ userId }, now - 600_000)),
+    );
+    emulator.seedSessions(ids('sec', 60));
+    const logger = jsonLogger({ level: 'debug', write: (line) => output.push(line) });
+
+    // A run through faults (errors, resets; terminal errors become `failed`).
+    const runtime = createRuntime(loadConfig(env()), { logger, reaper: { maxAttempts: 2 } });
+    output.push(JSON.stringify(await runtime.reaper.reap({ trigger: 'schedule' })));
+    // A run with the wrong key: CAR refuses the signature.
+    await seedSessions(
+      table,
+      ids('sec-auth', 5).map((userId) => aSession({ userId }, now - 600_000)),
+    );
+    const refused = createRuntime(loadConfig(env({ TENCENTCLOUD_SECRET_KEY: WRONG_KEY })), {
+      logger,
+    });
+    const authSummary = await refused.reaper.reap({ trigger: 'schedule' });
+    output.push(JSON.stringify(authSummary));
+    expect(authSummary.error?.code).toMatch(/^AuthFailure/);
+    // Webhooks: unsigned, wrongly signed, stale, well signed.
+    const deps = {
+      store: runtime.store,
+      reaper: runtime.reaper,
+      config: { webhookSecret: WEBHOOK_SECRET, disconnectGraceSeconds: 0 },
+      clock: Date.now,
+      logger,
+    };
+    const body = JSON.stringify({ userId: 'sec-0' });
+    for (const headers of [
+      {},
+      signWebhook('not-the-secret', body),
+      signWebhook(WEBHOOK_SECRET, body, Math.floor(now / 1000) - 3600),
+      signWebhook(WEBHOOK_SECRET, body),
+    ]) {
+      output.push(JSON.stringify(await handleWebhookRequest('/disconnect', headers, body, deps)));
+    }
+    await runtime.close();
+    await refused.close();
+
+    const text = output.join('\n');
+    expect(text).toMatch(/"level":"ERROR"/);
+    expect(text).toMatch(/AuthFailure/);
+    expect(leaks(text)).toEqual([]);
+    // Nor in what was recorded: lastError of every outcome.
+    const items = await table.client.send(new ScanCommand({ TableName: table.tableName }));
+    const recorded = JSON.stringify(items.Items);
+    expect(recorded).toMatch(/lastError/);
+    expect(leaks(recorded)).toEqual([]);
+  });
+
+  it('keeps them out of what the CLI prints, on success, auth failure and config errors', async () => {
+    const stale = ids('sec-cli', 10);
+    await seedSessions(
+      table,
+      stale.map((userId) => aSession({ userId }, Date.now() - 600_000)),
+    );
+    emulator.seedSessions(stale);
+    const runs = [
+      await runCarReaper(['reap', '--json'], env({ TENCENTCLOUD_SECRET_KEY: WRONG_KEY })),
+      await runCarReaper(['reap', '--json'], env()),
+      // Config errors echo the offending value of the variable at fault (never a
+      // secret variable's): the secrets set beside it must not follow.
+      await runCarReaper(['reap'], env({ CAR_QUOTA_RPS: 'fast' })),
+      await runCarReaper(['reap'], env({ CAR_ENDPOINT: 'ftp://car.example' })),
+      await runCarReaper(['status', '--json'], env({ TENCENTCLOUD_SECRET_KEY: WRONG_KEY })),
+      await runCarReaper(['reap'], env({ TENCENTCLOUD_SECRET_KEY: '' })),
+    ];
+    const [auth, ok, badRate, badEndpoint, status, missing] = runs;
+    expect(auth?.stderr + (auth?.stdout ?? '')).toMatch(/AuthFailure/);
+    expect(ok?.status).toBe(0);
+    expect(auth?.status).not.toBe(0);
+    expect(badRate?.stderr).toContain('CAR_QUOTA_RPS');
+    expect(badEndpoint?.stderr).toContain('CAR_ENDPOINT');
+    expect(missing?.stderr).toContain('TENCENTCLOUD_SECRET_KEY');
+    expect(status?.status).toBe(0);
+    for (const run of runs) {
+      expect(leaks(`${run.stdout}\n${run.stderr}`), `${run.stdout}\n${run.stderr}`).toEqual([]);
+    }
+    output.push(...runs.map((r) => `${r.stdout}\n${r.stderr}`));
+    reportFigures('secrets-in-logs', {
+      linesSearched: output.join('\n').split('\n').length,
+      cliRuns: runs.length,
+      leaks: 0,
+    });
+  });
+});
+
+describe('Security: webhook signatures', () => {
+  const body = '{"userId":"u"}';
+  const now = Date.now();
+  const timestamp = String(Math.floor(now / 1000));
+  const good = signWebhook(WEBHOOK_SECRET, body, Number(timestamp))['X-Reaper-Signature'];
+  const verify = (signature: string) =>
+    verifyWebhookSignature({ secret: WEBHOOK_SECRET, timestamp, signature, rawBody: body, now });
+
+  it('accepts the exact digest and refuses one differing in its last byte', () => {
+    expect(verify(good)).toEqual({ ok: true });
+    const last = good.slice(-2) === '00' ? '01' : '00';
+    expect(verify(good.slice(0, -2) + last)).toMatchObject({ ok: false });
+  });
+
+  it('refuses shorter, longer and non-hex digests without throwing', () => {
+    for (const signature of [
+      good.slice(0, -1),
+      good.slice(0, -2),
+      `${good}0`,
+      `${good}00`,
+      'sha256=',
+      `sha256=${'z'.repeat(64)}`,
+      good.replace('sha256=', 'sha1='),
+      `sha256=${'0'.repeat(128)}`,
+    ]) {
+      expect(() => verify(signature)).not.toThrow();
+      expect(verify(signature), signature).toMatchObject({ ok: false });
+    }
+  });
+
+  it('compares digests with crypto.timingSafeEqual, never with string equality', () => {
+    // A timing measurement would be noise on a shared machine; the code is the evidence.
+    const source = readFileSync(join(repoRoot, 'src/webhook/signature.ts'), 'utf8');
+    expect(source).toMatch(/import \{[^}]*timingSafeEqual[^}]*\} from 'node:crypto'/);
+    expect(source).toMatch(/timingSafeEqual\(given, expected\)/);
+    expect(source).not.toMatch(/(given|expected|digest\([^)]*\))\s*[!=]==/);
+  });
+});
+
+describe('Security: the packaged IAM', () => {
+  let template: {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  const work = mkdtempSync(join(tmpdir(), 'car-reaper-iam-'));
+
+  beforeAll(() => {
+    // A copy of the service, so this packaging never races the packaging test
+    // over .esbuild/ in the repository.
+    for (const path of [
+      'serverless.yml',
+      'package.json',
+      'tsconfig.json',
+      'infra',
+      'scripts',
+      'functions',
+      'src',
+    ]) {
+      cpSync(join(repoRoot, path), join(work, path), { recursive: true });
+    }
+    symlinkSync(join(repoRoot, 'node_modules'), join(work, 'node_modules'), 'dir');
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(repoRoot, 'node_modules/osls/bin/serverless.js'),
+        'package',
+        '--package',
+        join(work, 'out'),
+      ],
+      {
+        cwd: work,
+        env: { PATH: process.env.PATH ?? '', HOME: work },
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    if (result.status !== 0)
+      throw new Error(`serverless package failed:\n${result.stdout}\n${result.stderr}`);
+    template = JSON.parse(
+      readFileSync(join(work, 'out', 'cloudformation-template-update-stack.json'), 'utf8'),
+    );
+  }, 120_000);
+
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('has no wildcard action, no wildcard resource but its own log streams, no Not* escape hatch', () => {
+    const statements = iamStatements(template.Resources as never);
+    expect(statements.length).toBeGreaterThan(0);
+    let logStreamGrants = 0;
+    for (const [role, statement] of statements) {
+      const raw = statement as unknown as Record<string, unknown>;
+      expect(raw).not.toHaveProperty('NotAction');
+      expect(raw).not.toHaveProperty('NotResource');
+      expect(raw).not.toHaveProperty('NotPrincipal');
+      for (const action of actionsOf(statement)) expect(action, role).not.toContain('*');
+      for (const resource of [statement.Resource].flat()) {
+        if (logStreamsOf(resource) === role.replace(/Role$/, 'LogGroup')) {
+          logStreamGrants++;
+          expect(actionsOf(statement).every((a) => a.startsWith('logs:'))).toBe(true);
+          continue;
+        }
+        for (const text of strings(resource)) expect(text, role).not.toContain('*');
+      }
+    }
+    // Every role trusts Lambda only.
+    for (const [id, resource] of Object.entries(template.Resources)) {
+      if (resource.Type !== 'AWS::IAM::Role') continue;
+      const trust = JSON.stringify(resource.Properties.AssumeRolePolicyDocument);
+      expect(trust, id).toContain('lambda.amazonaws.com');
+      expect(trust, id).not.toContain('"*"');
+    }
+    reportFigures('iam', {
+      statements: statements.length,
+      roles: Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role').length,
+      logStreamGrants,
+    });
+  });
+});
