@@ -3,7 +3,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type CarEmulator, startCarEmulator } from '../../src/emulator/index.js';
 import { handleWebhookRequest } from '../../src/handlers/webhook-request.js';
@@ -152,6 +153,62 @@ describe('Security: secrets never reach a log', () => {
       cliRuns: runs.length,
       leaks: 0,
     });
+  });
+  it("keeps them out of the Lambda functions' Powertools logs at DEBUG level", async () => {
+    const stale = ids('sec-fn', 20);
+    await seedSessions(
+      table,
+      stale.map((userId) => aSession({ userId }, Date.now() - 600_000)),
+    );
+    emulator.seedSessions(stale);
+    const lambdaEnv = { ...env({ DISCONNECT_GRACE_SECONDS: '0' }), POWERTOOLS_LOG_LEVEL: 'DEBUG' };
+    const saved = Object.fromEntries(Object.keys(lambdaEnv).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, lambdaEnv);
+    const reap = await import('../../functions/reap.js');
+    const disconnect = await import('../../functions/disconnect.js');
+    const context = {
+      functionName: 'car-reaper-security',
+      awsRequestId: 'security-1',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:car-reaper-security',
+      memoryLimitInMB: '256',
+      functionVersion: '$LATEST',
+      getRemainingTimeInMillis: () => 60_000,
+    } as unknown as Context;
+    const event = (headers: Record<string, string>, body: string) =>
+      ({
+        rawPath: '/disconnect',
+        headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+        body,
+        isBase64Encoded: false,
+        requestContext: { http: { method: 'POST' } },
+      }) as unknown as APIGatewayProxyEventV2;
+    const written: string[] = [];
+    const capture = (chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    };
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      await reap.handler({ 'detail-type': 'Scheduled Event', source: 'aws.events' }, context);
+      await reap.handler({ dryRun: 'yes' }, context).catch((e: Error) => written.push(e.message));
+      const body = JSON.stringify({ userId: 'sec-fn-0' });
+      await disconnect.handler(event({}, body), context);
+      await disconnect.handler(event(signWebhook('not-the-secret', body), body), context);
+      await disconnect.handler(event(signWebhook(WEBHOOK_SECRET, body), body), context);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    const text = written.join('');
+    expect(text).toMatch(/"level":"DEBUG"|"level":"INFO"/);
+    expect(text).toMatch(/webhook refused/);
+    expect(leaks(text)).toEqual([]);
+    output.push(text);
   });
 });
 
