@@ -27,7 +27,7 @@ export function bundleOptions({ entry, outdir }) {
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    // Dynamic imports (the SSM client) become chunks loaded on first use.
+    // Dynamic imports (SSM, Lambda and Tencent clients) become chunks loaded on first use.
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     minify: true,
@@ -36,10 +36,12 @@ export function bundleOptions({ entry, outdir }) {
     // Prefer the ESM builds of the AWS SDK and Powertools: they tree-shake far better.
     mainFields: ['module', 'main'],
     legalComments: 'external',
-    // Dead weight of the Tencent SDK's HTTP stack on Node 20 (see each shim for why).
+    // Dead weight or needless start-up work of dependencies on Node 20 (see each shim for why).
     alias: {
       'whatwg-url': join(shims, 'whatwg-url.cjs'),
       'mime-types': join(shims, 'mime-types.cjs'),
+      'node:process': join(shims, 'node-process.mjs'),
+      process: join(shims, 'node-process.mjs'),
     },
     // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
     banner: {

@@ -1,4 +1,4 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { ConfigError } from '../errors.js';
 import type { SelfInvoker } from './continuation.js';
 
@@ -27,6 +27,9 @@ export function lambdaSelfInvoker(options: LambdaSelfInvokerOptions = {}): SelfI
   let client = options.client;
   return {
     async invoke(payload: unknown): Promise<void> {
+      // Imported here, not at start: only a run that leaves a backlog needs it,
+      // and a cold start of the reap function does not pay for it before then.
+      const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
       client ??= new LambdaClient({ region: env.AWS_REGION });
       await client.send(
         new InvokeCommand({
