@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { assertUserId } from '../sessions/validation.js';
 
 /** Longest user id accepted at the edges (CAR does not document one; this keeps items small). */
 export const MAX_USER_ID_LENGTH = 256;
@@ -6,7 +7,10 @@ export const MAX_USER_ID_LENGTH = 256;
 const describe = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 
-/** A CAR UserId: a non-blank string of at most {@link MAX_USER_ID_LENGTH} characters. */
+/**
+ * A CAR UserId: a non-blank string of at most {@link MAX_USER_ID_LENGTH} characters,
+ * without control characters or the store's reserved prefix.
+ */
 export function userIdField(field: string, value: unknown): string {
   if (typeof value !== 'string') {
     throw new ValidationError(field, `must be a string, got ${describe(value)}`);
@@ -15,6 +19,9 @@ export function userIdField(field: string, value: unknown): string {
   if (value.length > MAX_USER_ID_LENGTH) {
     throw new ValidationError(field, `must be at most ${MAX_USER_ID_LENGTH} characters`);
   }
+  // The store's own rules too (control characters, the reserved prefix): an id it
+  // would refuse must be refused here, before a run has destroyed the others.
+  assertUserId(value, field);
   return value;
 }
 
