@@ -64,7 +64,7 @@ const userIdLike = fc.oneof(
     '\u0000',
     'x'.repeat(257),
     ' ',
-    '__reaper#budget',
+    '__car-reaper#budget',
     '😀'.repeat(100),
   ),
   fc.anything(),
@@ -259,7 +259,9 @@ describe('Reliability: bad manual reap payloads', () => {
     await fc.assert(
       fc.asyncProperty(payload, async (event) => {
         try {
+          const before = errors.length;
           const summary = await handleReapInvocation(event, reapDeps);
+          expect(errors.slice(before)).toEqual([]);
           expect(summary.trigger).toMatch(/^(manual|schedule)$/);
           ran++;
         } catch (error) {
@@ -268,10 +270,19 @@ describe('Reliability: bad manual reap payloads', () => {
           // A field name, or the refused key quoted (e.g. `"": unknown key`).
           expect(field).toMatch(/^([\w$.[\]]+|".*")$/);
           expect(message.startsWith(`${field}: `)).toBe(true);
+          // Refused up front: the engine never started (it logs `reap failed` if it did).
+          expect(errors).toEqual([]);
           refused++;
         }
       }),
-      { numRuns: 300 },
+      {
+        numRuns: 300,
+        // Ids the store refuses: refused before any work, not after the others were destroyed.
+        examples: [
+          [{ userIds: ['fine-1', 'fine-2', 'bad\u0001id'] }],
+          [{ userIds: ['fine-3', '__car-reaper#budget'] }],
+        ],
+      },
     );
     expect(ran).toBeGreaterThan(0);
     expect(refused).toBeGreaterThan(0);
