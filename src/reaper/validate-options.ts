@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { assertUserId } from '../sessions/validation.js';
 import { finiteAtLeast, integerAtLeast } from './settings.js';
 import type { ReapOptions } from './types.js';
 
@@ -24,12 +25,8 @@ export function validateReapOptions(options: ReapOptions): string[] | undefined 
   if (!Array.isArray(options.userIds)) throw new ValidationError('userIds', 'must be an array');
   const seen = new Set<string>();
   options.userIds.forEach((id, index) => {
-    if (typeof id !== 'string' || id.trim() === '' || id.length > 256) {
-      throw new ValidationError(
-        `userIds[${index}]`,
-        'must be a non-empty string of at most 256 characters',
-      );
-    }
+    // The store's own rule, so a bad id is refused before any session is claimed.
+    assertUserId(id, `userIds[${index}]`);
     seen.add(id);
   });
   return [...seen];
