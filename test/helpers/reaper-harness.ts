@@ -80,14 +80,4 @@ export function reaperHarness(options: HarnessOptions = {}) {
   return { time, store, car, budget, reaper, reap, logs, settings, seedIdle };
 }
 
-/** Most entries of sorted `times` in any half-open window of `windowMs`. */
-export function maxInAnyWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
-}
+export { maxInAnyWindow } from '../../src/emulator/quota.js';

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { maxInAnyWindow } from '../../../src/emulator/quota.js';
 import { SlidingWindowLimiter } from '../../../src/reaper/sliding-window-limiter.js';
 import { VirtualTime } from '../../helpers/virtual-time.js';
-
-/** Most calls found in any half-open window of `windowMs` (sorted times). */
-function maxInAnyWindow(times: number[], windowMs: number): number {
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end++) {
-    while ((times[end] as number) - (times[start] as number) >= windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
-}
 
 function setup(options: { quota?: number; jitterMarginMs?: number; smooth?: boolean } = {}) {
   const time = new VirtualTime();
