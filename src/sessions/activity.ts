@@ -6,7 +6,7 @@ import {
   updateIfMatches,
   type WriteResult,
 } from './conditional-write.js';
-import { claimTokenOf, type Item, itemToSession, sessionToItem } from './item-mapping.js';
+import { claimExtrasOf, type Item, itemToSession, sessionToItem } from './item-mapping.js';
 import type { Session } from './session-store.js';
 import { AGE_FAMILY, shardKey, shardOf } from './shard.js';
 import type { StoreContext } from './store-context.js';
@@ -33,13 +33,13 @@ async function settle(
     const current = currentItem ? itemToSession(currentItem) : undefined;
     const next = transition(current);
     if (next === undefined) return;
-    // A reaping item keeps its claim token, or its claimant could not record the outcome.
-    const claimToken =
-      next.state === 'reaping' && currentItem ? claimTokenOf(currentItem) : undefined;
+    // A reaping item keeps its claim token, or its claimant could not record the outcome,
+    // and the version its claim wrote, which tells a takeover that activity came since.
+    const extras = next.state === 'reaping' && currentItem ? claimExtrasOf(currentItem) : {};
     result = await replaceIfUnchanged(
       context,
       userId,
-      sessionToItem(next, { claimToken }),
+      sessionToItem(next, extras),
       current?.version,
       operation,
     );

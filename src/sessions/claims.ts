@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { isAbandonedAfterActivity, reviveAfterTakeoverRefused } from './abandoned-claims.js';
 import { type Item, itemToSession } from './item-mapping.js';
 import type { Claim, ClaimOptions, ClaimResult, Session } from './session-store.js';
 import { shardKey, shardOf } from './shard.js';
@@ -11,14 +12,15 @@ const S = (value: string): AttributeValue => ({ S: value });
 
 /**
  * What every claim writes: state `reaping`, the claimant and a fresh token,
- * the lease, and the item's move to the L family of the due index (keyed by
- * the lease's end, so an abandoned claim shows up as due once it expires). It
- * leaves the age index and loses any TTL (a destroyed item claimed again must
- * not expire mid-destroy).
+ * when it was claimed, the lease, and the item's move to the L family of the
+ * due index (keyed by the lease's end, so an abandoned claim shows up as due
+ * once it expires). It leaves the age index and loses any TTL (a destroyed
+ * item claimed again must not expire mid-destroy). Each claim adds the
+ * version it writes as `claimVersion` (SET operands read the item as it was).
  */
 const CLAIM_UPDATE =
   'SET #state = :reaping, reapedBy = :claimant, claimToken = :token, leaseExpiresAt = :lease, ' +
-  'dueShard = :leaseShard, dueAt = :lease';
+  'claimedAt = :now, dueShard = :leaseShard, dueAt = :lease';
 const CLAIM_REMOVE = ' REMOVE ageShard, expiresAt';
 
 const claimValues = (userId: string, options: ClaimOptions, token: string) => ({
@@ -35,8 +37,11 @@ const claimValues = (userId: string, options: ClaimOptions, token: string) => ({
  * Claims a session read by findCandidates. Timeline of the race it prevents:
  *   t0 reaper reads session (version 7, idle)    t1 heartbeat: version 8
  *   t2 reaper claims "if version = 7"            -> fails: the user is active
- * A claim whose lease expired (its run crashed) may be taken over whatever
- * the version. On failure DynamoDB returns the item as it is (ALL_OLD).
+ * A claim whose lease expired (its run crashed) may be taken over, but only
+ * if nothing was written since it (version = claimVersion): activity recorded
+ * after the dead claim means the user is back, and the session is revived
+ * instead (abandoned-claims.ts). Items claimed before claimVersion existed are
+ * taken over as they were. On failure DynamoDB returns the item (ALL_OLD).
  */
 export async function claimSession(
   context: StoreContext,
@@ -44,11 +49,12 @@ export async function claimSession(
   options: ClaimOptions,
 ): Promise<ClaimResult> {
   const token = randomUUID();
-  return runClaim(context, session.userId, options, token, {
-    UpdateExpression: `${CLAIM_UPDATE}, version = version + :one${CLAIM_REMOVE}`,
+  const result = await runClaim(context, session.userId, options, token, {
+    UpdateExpression: `${CLAIM_UPDATE}, version = version + :one, claimVersion = version + :one${CLAIM_REMOVE}`,
     ConditionExpression:
       '(version = :read AND #state IN (:active, :disconnected)) OR ' +
-      '(#state = :reaping AND leaseExpiresAt < :now)',
+      '(#state = :reaping AND leaseExpiresAt < :now AND ' +
+      '(attribute_not_exists(claimVersion) OR version = claimVersion))',
     ExpressionAttributeValues: {
       ...claimValues(session.userId, options, token),
       ':read': N(session.version),
@@ -56,6 +62,10 @@ export async function claimSession(
       ':disconnected': S('disconnected'),
     },
   });
+  if (result.status === 'claimed' || !isAbandonedAfterActivity(result.item, options.now)) {
+    return publicResult(result);
+  }
+  return reviveAfterTakeoverRefused(context, result.item, options.now);
 }
 
 /**
@@ -69,16 +79,28 @@ export async function claimSessionByUserId(
   options: ClaimOptions,
 ): Promise<ClaimResult> {
   const token = randomUUID();
-  return runClaim(context, userId, options, token, {
+  const result = await runClaim(context, userId, options, token, {
     UpdateExpression:
       `${CLAIM_UPDATE}, version = if_not_exists(version, :zero) + :one, ` +
+      'claimVersion = if_not_exists(version, :zero) + :one, ' +
       'startedAt = if_not_exists(startedAt, :now), lastActiveAt = if_not_exists(lastActiveAt, :zero), ' +
       `attempts = if_not_exists(attempts, :zero)${CLAIM_REMOVE}`,
     ConditionExpression:
       'attribute_not_exists(userId) OR #state <> :reaping OR leaseExpiresAt < :now OR reapedBy = :claimant',
     ExpressionAttributeValues: { ...claimValues(userId, options, token), ':zero': N(0) },
   });
+  return publicResult(result);
 }
+
+/** A claim's result with, when lost, the item as DynamoDB returned it. */
+type RawClaimResult =
+  | { status: 'claimed'; claim: Claim }
+  | { status: 'lost'; item: Item | undefined };
+
+const publicResult = (result: RawClaimResult): ClaimResult =>
+  result.status === 'claimed'
+    ? result
+    : { status: 'lost', current: result.item ? itemToSession(result.item) : undefined };
 
 async function runClaim(
   context: StoreContext,
@@ -90,7 +112,7 @@ async function runClaim(
     ConditionExpression: string;
     ExpressionAttributeValues: Record<string, AttributeValue>;
   },
-): Promise<ClaimResult> {
+): Promise<RawClaimResult> {
   let old: Item | undefined;
   try {
     const output = await context.client.send(
@@ -106,8 +128,7 @@ async function runClaim(
     old = output.Attributes;
   } catch (error) {
     if (isConditionalCheckFailed(error)) {
-      const item = (error as { Item?: Item }).Item;
-      return { status: 'lost', current: item ? itemToSession(item) : undefined };
+      return { status: 'lost', item: (error as { Item?: Item }).Item };
     }
     throw await context.translate(error, 'UpdateItem (claim)');
   }

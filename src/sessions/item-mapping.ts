@@ -22,6 +22,12 @@ export interface ItemExtras {
   claimToken?: string;
   /** When a `failed` item was recorded (its TTL counts from there). @default now */
   failedAt?: number;
+  /**
+   * While `reaping`: the version the claim wrote. A higher version means
+   * activity was recorded since the claim (nothing else writes a `reaping`
+   * item but its claimant's outcome), so an expired claim is not taken over.
+   */
+  claimVersion?: number;
 }
 
 /** The `due` family a session belongs to, or undefined when it is in no index (ended). */
@@ -101,6 +107,8 @@ export function sessionToItem(session: Session, extras: ItemExtras = {}, now?: n
     nextAttemptAt: session.nextAttemptAt,
     destroyedAt: session.destroyedAt,
     leaseExpiresAt: session.leaseExpiresAt,
+    claimedAt: session.claimedAt,
+    claimVersion: extras.claimVersion,
   };
   for (const [name, value] of Object.entries(optionalNumbers)) {
     if (value !== undefined) item[name] = N(value);
@@ -148,6 +156,7 @@ export function itemToSession(item: Item): Session {
     nextAttemptAt: number(item, 'nextAttemptAt'),
     destroyedAt: number(item, 'destroyedAt'),
     leaseExpiresAt: number(item, 'leaseExpiresAt'),
+    claimedAt: number(item, 'claimedAt'),
     lastError: string(item, 'lastError'),
     requestId: string(item, 'requestId'),
     reapedBy: string(item, 'reapedBy'),
@@ -160,3 +169,9 @@ export function itemToSession(item: Item): Session {
 
 /** The store-only claim token of an item, if any. */
 export const claimTokenOf = (item: Item): string | undefined => string(item, 'claimToken');
+
+/** The store-only claim attributes of a `reaping` item, to carry over when rewriting it. */
+export const claimExtrasOf = (item: Item): Pick<ItemExtras, 'claimToken' | 'claimVersion'> => ({
+  claimToken: claimTokenOf(item),
+  claimVersion: number(item, 'claimVersion'),
+});

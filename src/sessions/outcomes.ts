@@ -39,7 +39,7 @@ function outcomeUpdate(claim: Claim, outcome: Exclude<Outcome, { kind: 'released
         update:
           `SET #state = :destroyed, destroyedAt = :at, expiresAt = :ttl, ${count}` +
           (outcome.requestId !== undefined ? ', requestId = :requestId' : '') +
-          ' REMOVE dueShard, dueAt, ageShard, leaseExpiresAt, nextAttemptAt, disconnectedAt, lastError' +
+          ' REMOVE dueShard, dueAt, ageShard, leaseExpiresAt, claimedAt, claimVersion, nextAttemptAt, disconnectedAt, lastError' +
           (outcome.requestId === undefined ? ', requestId' : ''),
         values: {
           ...base,
@@ -54,7 +54,7 @@ function outcomeUpdate(claim: Claim, outcome: Exclude<Outcome, { kind: 'released
       return {
         update:
           `SET #state = :live, lastError = :error, nextAttemptAt = :next, dueShard = :retryShard, dueAt = :next, ${count}` +
-          ' REMOVE leaseExpiresAt, ageShard, expiresAt, destroyedAt, requestId' +
+          ' REMOVE leaseExpiresAt, claimedAt, claimVersion, ageShard, expiresAt, destroyedAt, requestId' +
           (state === 'active' ? ', disconnectedAt' : ''),
         values: {
           ...base,
@@ -69,7 +69,7 @@ function outcomeUpdate(claim: Claim, outcome: Exclude<Outcome, { kind: 'released
       return {
         update:
           `SET #state = :failed, lastError = :error, expiresAt = :ttl, ${count}` +
-          ' REMOVE dueShard, dueAt, ageShard, leaseExpiresAt, nextAttemptAt, disconnectedAt, destroyedAt, requestId',
+          ' REMOVE dueShard, dueAt, ageShard, leaseExpiresAt, claimedAt, claimVersion, nextAttemptAt, disconnectedAt, destroyedAt, requestId',
         values: {
           ...base,
           ':failed': S('failed'),

@@ -24,7 +24,9 @@ export async function releaseClaim(context: StoreContext, claim: Claim, at: numb
   for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
     const restored = restoreAfterRelease(claim.previous, current);
     // The token stays on the restored item so a repeated release is recognised as done.
-    const extras = { failedAt: at, claimToken: claim.token };
+    // A released takeover puts back an abandoned claim with nothing written since it.
+    const claimVersion = restored?.state === 'reaping' ? restored.version : undefined;
+    const extras = { failedAt: at, claimToken: claim.token, claimVersion };
     const item = restored ? sessionToItem(restored, extras, at) : undefined;
     const result = await replaceIfUnchanged(
       context,

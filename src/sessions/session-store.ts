@@ -35,6 +35,8 @@ export interface Session {
   reapedBy?: string;
   /** While `reaping`: when the claim's lease ends and another run may take over. */
   leaseExpiresAt?: number;
+  /** While `reaping`: when the claim was made. */
+  claimedAt?: number;
   /** Bumped by every write; a claim is conditional on it. */
   version: number;
 }
@@ -113,7 +115,13 @@ export interface SessionStore {
   recordDisconnect(userId: string, at: number): Promise<void>;
   /** Pages of due sessions; the read cost follows the number of due sessions. */
   findCandidates(options: FindCandidatesOptions): AsyncIterable<Candidate[]>;
-  /** Conditional claim: succeeds only if the session is unchanged since read, or its lease expired. */
+  /**
+   * Conditional claim: succeeds only if the session is unchanged since read,
+   * or its lease expired with no activity recorded since that claim. An
+   * expired claim with activity since is abandoned by a run that died while
+   * its user came back: the session returns to life (no longer `reaping`)
+   * and the claim is `lost`.
+   */
   claim(session: Session, options: ClaimOptions): Promise<ClaimResult>;
   /**
    * Claims a named session for a manual destroy whatever its state (creating it

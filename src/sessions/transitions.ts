@@ -11,6 +11,7 @@ import type { Session } from './session-store.js';
  *   active|disconnected --claim--> reaping --outcome--> destroyed | failed | (retry: back, in R)
  *   destroyed --activity after destroyedAt--> active (new life: new startedAt, attempts 0)
  *   failed --newer activity--> active (new life)
+ *   reaping, lease expired, activity since the claim --next claim--> active (revived)
  */
 
 /** A new life of a session: what a first heartbeat, or a revival, starts. */
@@ -105,15 +106,39 @@ export function applyDisconnect(
  * as it was before the claim, then replays the activity recorded while it was
  * `reaping`. `previous.version === 0` marks a session the claim created
  * (manual destroy of an unknown user): with no activity since, it goes away.
+ * A released takeover puts back the abandoned claim it took over (`reaping`,
+ * lease expired), or revives the session if its user is back since.
  */
 export function restoreAfterRelease(previous: Session, current: Session): Session | undefined {
   const base = previous.version === 0 ? undefined : previous;
   const hadActivity = current.lastActiveAt > previous.lastActiveAt;
   let restored = base;
-  if (hadActivity) {
+  if (hadActivity && base?.state === 'reaping') {
+    // A takeover released: the claim it took over was abandoned, and its user is back.
+    restored = reviveAbandonedClaim({ ...base, lastActiveAt: current.lastActiveAt });
+  } else if (hadActivity) {
     restored = base === undefined ? newLife(current.userId, current.lastActiveAt, 1) : base;
     restored = applyActivity(current.userId, restored, current.lastActiveAt) ?? restored;
   }
   if (restored === undefined) return undefined;
   return { ...restored, userId: current.userId, version: current.version + 1 };
+}
+
+/**
+ * An abandoned claim (its run died, its lease expired) on a session whose
+ * activity was recorded after the claim: the user is back, so the claim ends
+ * without a destroy. The session leaves `reaping` for the live state the
+ * activity gives: `active` with any pending retry and its failures dropped
+ * (as applyActivity does), or still `disconnected` when the activity predates
+ * the disconnect (a late heartbeat), where the grace period and any pending
+ * retry carry on. lastActiveAt is kept.
+ */
+export function reviveAbandonedClaim(current: Session): Session {
+  const { leaseExpiresAt: _lease, claimedAt: _claimed, ...unclaimed } = current;
+  const version = current.version + 1;
+  if (current.disconnectedAt !== undefined && current.lastActiveAt <= current.disconnectedAt) {
+    return { ...unclaimed, state: 'disconnected', version };
+  }
+  const { disconnectedAt: _gone, nextAttemptAt: _next, lastError: _error, ...rest } = unclaimed;
+  return { ...rest, state: 'active', attempts: 0, version };
 }

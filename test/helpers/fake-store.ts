@@ -12,13 +12,16 @@ import type {
   SessionState,
   SessionStore,
 } from '../../src/sessions/session-store.js';
+import { reviveAbandonedClaim } from '../../src/sessions/transitions.js';
 
 const copy = (session: Session): Session => ({ ...session });
 
 /**
  * In-memory SessionStore with the DynamoDB store's semantics: claims are
- * conditional on the version read (or an expired lease), outcomes on still
- * holding the claim, activity during a claim does not break it.
+ * conditional on the version read (or an expired lease with no activity
+ * since that claim: with activity, the session is revived and the claim
+ * lost), outcomes on still holding the claim, activity during a claim does
+ * not break it.
  */
 export class FakeSessionStore implements SessionStore {
   readonly sessions = new Map<string, Session>();
@@ -31,6 +34,8 @@ export class FakeSessionStore implements SessionStore {
   /** Called before each claim is applied (simulate activity between find and claim). */
   beforeClaim?: (userId: string) => void | Promise<void>;
   private failingOutcomeWrites = 0;
+  /** Reaping sessions with activity recorded since their claim (the store sees it in the version). */
+  private readonly activeSinceClaim = new Set<string>();
 
   constructor(private readonly clock: Clock = Date.now) {}
 
@@ -75,6 +80,7 @@ export class FakeSessionStore implements SessionStore {
         });
       } else if (s.state === 'reaping') {
         // Recorded, but the claim holds: activity after a claim cannot stop the call in flight.
+        if (at > s.lastActiveAt) this.activeSinceClaim.add(userId);
         s.lastActiveAt = Math.max(s.lastActiveAt, at);
       } else {
         s.lastActiveAt = Math.max(s.lastActiveAt, at);
@@ -142,7 +148,9 @@ export class FakeSessionStore implements SessionStore {
     current.state = 'reaping';
     current.reapedBy = options.claimant;
     current.leaseExpiresAt = options.now + options.leaseMs;
+    current.claimedAt = options.now;
     current.version++;
+    this.activeSinceClaim.delete(current.userId);
     const claim: Claim = {
       userId: current.userId,
       claimant: options.claimant,
@@ -166,6 +174,13 @@ export class FakeSessionStore implements SessionStore {
     }
     if (current.state === 'reaping' && (current.leaseExpiresAt ?? 0) > options.now) {
       return { status: 'lost', current: copy(current) };
+    }
+    if (current.state === 'reaping' && this.activeSinceClaim.has(current.userId)) {
+      // The run holding the expired claim died and its user is back: revived, not taken over.
+      this.activeSinceClaim.delete(current.userId);
+      const revived = reviveAbandonedClaim(current);
+      this.sessions.set(current.userId, revived);
+      return { status: 'lost', current: copy(revived) };
     }
     return this.take(current, options);
   }
@@ -200,9 +215,10 @@ export class FakeSessionStore implements SessionStore {
       throw new ClaimLostError(claim.userId, s && copy(s));
     }
     this.outcomes.push({ userId: claim.userId, outcome });
+    const activeSinceClaim = this.activeSinceClaim.delete(claim.userId);
     const attempts = 'attempts' in outcome ? (outcome.attempts ?? claim.attempts + 1) : s.attempts;
     const version = s.version + 1;
-    const settled = { leaseExpiresAt: undefined, version, attempts };
+    const settled = { leaseExpiresAt: undefined, claimedAt: undefined, version, attempts };
     switch (outcome.kind) {
       case 'destroyed':
         Object.assign(s, settled, {
@@ -227,13 +243,13 @@ export class FakeSessionStore implements SessionStore {
           nextAttemptAt: undefined,
         });
         break;
-      case 'released':
-        this.sessions.set(claim.userId, {
-          ...claim.previous,
-          lastActiveAt: s.lastActiveAt,
-          version,
-        });
+      case 'released': {
+        const restored = { ...claim.previous, lastActiveAt: s.lastActiveAt, version };
+        // A released takeover puts back the abandoned claim, or revives it if its user is back.
+        const back = activeSinceClaim && restored.state === 'reaping';
+        this.sessions.set(claim.userId, back ? reviveAbandonedClaim(restored) : restored);
         break;
+      }
     }
   }
 

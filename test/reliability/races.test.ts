@@ -136,14 +136,11 @@ describe('Reliability: activity racing a reap at a borderline idle timeout', () 
   });
 });
 
-// Known gap, see docs/reliability.md ("Open finding: takeover after a user
-// came back"): a claim taken over after its lease expired is destroyed
-// whatever activity was recorded since the dead run claimed it, so a run that
-// died between claim and call ends a user who came back in the meantime.
-// `it.fails` keeps the reproduction in CI: it turns red the day the store or
-// engine re-checks activity on takeover, and must then become a plain `it`.
+// See docs/reliability.md ("Takeover after a user came back (fixed)"): an expired
+// claim is not taken over when activity was recorded since the dead run
+// claimed it; the store revives the session instead.
 describe('Reliability: a user back while a dead run still holds the claim', () => {
-  it.fails('is not destroyed by the run that takes the expired claim over', async () => {
+  it('is not destroyed by the run that takes the expired claim over', async () => {
     const local = await startReliabilityStack();
     try {
       const now = Date.now();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  claimExtrasOf,
   derivedAttributes,
   itemToSession,
   sessionToItem,
@@ -54,8 +55,17 @@ describe('Function: sessionToItem / itemToSession', () => {
       destroyedAt: 7000,
       reapedBy: 'run',
       leaseExpiresAt: 9000,
+      claimedAt: 8500,
     };
     expect(itemToSession(sessionToItem(full))).toEqual(full);
+  });
+
+  it('writes the store-only claim attributes, and claimExtrasOf reads them back', () => {
+    const reaping: Session = { ...session, state: 'reaping', leaseExpiresAt: 9000 };
+    const item = sessionToItem(reaping, { claimToken: 'tok', claimVersion: 2 });
+    expect(item.claimVersion).toEqual({ N: '2' });
+    expect(claimExtrasOf(item)).toEqual({ claimToken: 'tok', claimVersion: 2 });
+    expect(claimExtrasOf(sessionToItem(reaping))).toEqual({});
   });
 
   it('refuses an item without a known state', () => {

@@ -5,6 +5,7 @@ import {
   applyActivity,
   applyDisconnect,
   restoreAfterRelease,
+  reviveAbandonedClaim,
 } from '../../../src/sessions/transitions.js';
 
 const base: Session = {
@@ -137,6 +138,75 @@ describe('Function: restoreAfterRelease', () => {
       state: 'active',
       lastActiveAt: 50,
       version: 3,
+    });
+  });
+});
+
+describe('Function: reviveAbandonedClaim', () => {
+  const abandoned: Session = {
+    ...base,
+    state: 'reaping',
+    lastActiveAt: 9000,
+    reapedBy: 'dead-run',
+    leaseExpiresAt: 8000,
+    claimedAt: 7000,
+    version: 6,
+  };
+
+  it('makes the session active again: lastActiveAt kept, claim fields gone, attempts reset', () => {
+    expect(reviveAbandonedClaim({ ...abandoned, attempts: 1 })).toEqual({
+      ...base,
+      state: 'active',
+      lastActiveAt: 9000,
+      reapedBy: 'dead-run',
+      attempts: 0,
+      version: 7,
+    });
+  });
+
+  it('drops a pending retry and its error, and a disconnect the activity came after', () => {
+    const retrying = {
+      ...abandoned,
+      disconnectedAt: 6500,
+      nextAttemptAt: 6000,
+      lastError: 'InternalError',
+      attempts: 2,
+    };
+    const revived = reviveAbandonedClaim(retrying);
+    expect(revived).toMatchObject({ state: 'active', attempts: 0 });
+    expect(revived).not.toHaveProperty('disconnectedAt');
+    expect(revived).not.toHaveProperty('nextAttemptAt');
+    expect(revived).not.toHaveProperty('lastError');
+  });
+
+  it('keeps a session disconnected, retry pending, when the activity predates the disconnect', () => {
+    const late = { ...abandoned, disconnectedAt: 9500, nextAttemptAt: 6000, attempts: 1 };
+    const { leaseExpiresAt: _lease, claimedAt: _claimed, ...unclaimed } = late;
+    expect(reviveAbandonedClaim(late)).toEqual({ ...unclaimed, state: 'disconnected', version: 7 });
+  });
+});
+
+describe('Function: restoreAfterRelease (of a takeover)', () => {
+  const abandoned: Session = {
+    ...base,
+    state: 'reaping',
+    reapedBy: 'dead-run',
+    leaseExpiresAt: 2000,
+    claimedAt: 1500,
+    version: 4,
+  };
+
+  it('puts the abandoned claim back when no activity came during the takeover', () => {
+    const current = { ...abandoned, reapedBy: 'next', version: 5 };
+    expect(restoreAfterRelease(abandoned, current)).toEqual({ ...abandoned, version: 6 });
+  });
+
+  it('revives the session when its user came back during the takeover', () => {
+    const current = { ...abandoned, reapedBy: 'next', lastActiveAt: 3000, version: 6 };
+    expect(restoreAfterRelease(abandoned, current)).toMatchObject({
+      state: 'active',
+      lastActiveAt: 3000,
+      version: 7,
     });
   });
 });
