@@ -19,7 +19,7 @@ import {
 import { type Item, itemToSession } from './item-mapping.js';
 import { AGE_INDEX, DUE_INDEX } from './schema.js';
 import type { Candidate, FindCandidatesOptions, Session } from './session-store.js';
-import { AGE_FAMILY, allShards, shardKey } from './shard.js';
+import { AGE_FAMILY, allShards, DUE_FAMILIES, shardKey, shuffledShards } from './shard.js';
 import type { StoreContext } from './store-context.js';
 
 const N = (value: number): AttributeValue => ({ N: String(value) });
@@ -44,9 +44,9 @@ interface Cursor {
 const capacityOf = (consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): number =>
   [consumed ?? []].flat().reduce((sum, each) => sum + (each.CapacityUnits ?? 0), 0);
 
-function dueCursors(cutoffs: Cutoffs): Cursor[] {
+function dueCursors(cutoffs: Cutoffs, shards: readonly number[]): Cursor[] {
   return dueQueries(cutoffs).flatMap((query) =>
-    allShards().map((shard) => ({
+    shards.map((shard) => ({
       partition: shardKey(query.family, shard),
       index: DUE_INDEX,
       family: query.family,
@@ -78,10 +78,20 @@ function ageCursors(ageCutoff: number): Cursor[] {
 
 /**
  * Pages of due sessions. Every family and shard is a small Query on a sparse
- * index, run in waves (one page of each, in parallel), so the items read are
- * the due ones (see candidate-queries.ts for the one exception), never the
- * table. The max-age rule, when on, reads the KEYS_ONLY age index and fetches
- * its hits by key. A session found twice (due for two reasons) is yielded once.
+ * index, so the items read are the due ones (see candidate-queries.ts for the
+ * one exception), never the table. The max-age rule, when on, reads the
+ * KEYS_ONLY age index and fetches its hits by key. A session found twice (due
+ * for two reasons) is yielded once.
+ *
+ * Families go most urgent first; within a family the shards go in a random
+ * order per search, and pages are read only as the caller asks for them:
+ * runs that overlap (several processes, a run and its continuation) then
+ * mostly work on different shards, and a page is read just before its
+ * sessions are claimed, so it rarely holds sessions another run has taken
+ * meanwhile (each of those would cost a failed conditional write). Empty
+ * partitions are probed `concurrency` at a time; once partitions return
+ * items, about one read's worth of partitions (READ_LIMIT) is read at a time,
+ * and a page may hold fewer than `pageSize` candidates.
  */
 export async function* findDueCandidates(
   context: StoreContext,
@@ -105,21 +115,28 @@ export async function* findDueCandidates(
     }
   };
 
-  let cursors = dueCursors(cutoffs);
-  while (cursors.length > 0) {
+  const queue = dueCursors(cutoffs, shuffledShards());
+  const readLimit = Math.min(pageSize, READ_LIMIT);
+  let width = concurrency;
+  while (queue.length > 0) {
+    const wave = queue.splice(0, width);
     const pages = await Promise.all(
-      cursors.map((cursor) => limit(() => queryPage(context, cursor, pageSize))),
+      wave.map((cursor) => limit(() => queryPage(context, cursor, readLimit))),
     );
-    pages.forEach((items, position) => {
-      const family = cursors[position]?.family;
+    let densest = 0;
+    pages.forEach((page, position) => {
+      const family = wave[position]?.family;
       if (family === undefined) return;
-      for (const item of items) {
+      densest = Math.max(densest, page.length);
+      for (const item of page) {
         const session = itemToSession(item);
         accept({ session, reason: reasonFor(family, session, cutoffs) });
       }
     });
-    cursors = cursors.filter((cursor) => cursor.startKey !== undefined);
-    yield* drain(false);
+    for (const cursor of wave.filter((c) => c.startKey !== undefined)) requeue(queue, cursor);
+    width = waveWidth(densest, readLimit, concurrency);
+    // What a wave found goes out at once: held back, it would go stale.
+    yield* drain(densest > 0);
   }
 
   if (cutoffs.age !== undefined) {
@@ -141,6 +158,32 @@ export async function* findDueCandidates(
   }
   yield* drain(true);
 }
+
+/**
+ * Items per Query of the due index: a small read is claimed within a second
+ * or so, before other runs can take much of it. Any Query reads whole items
+ * either way, so more, smaller reads cost requests, not capacity.
+ */
+const READ_LIMIT = 25;
+
+/**
+ * Puts a partition with more to read after the other partitions of its
+ * family (round robin within the family, families still in urgency order):
+ * two runs that meet on a partition do not stay in step on it.
+ */
+function requeue(queue: Cursor[], cursor: Cursor): void {
+  const rank = (c: Cursor) => DUE_FAMILIES.indexOf(c.family ?? 'A');
+  const later = queue.findIndex((c) => rank(c) > rank(cursor));
+  queue.splice(later === -1 ? queue.length : later, 0, cursor);
+}
+
+/**
+ * Partitions to read in the next wave: about one page of candidates if each
+ * holds as many as the fullest page of the last wave (`concurrency` of them
+ * when it found none).
+ */
+export const waveWidth = (fullestPage: number, pageSize: number, concurrency: number) =>
+  Math.max(1, Math.min(concurrency, Math.ceil(pageSize / Math.max(fullestPage, 1))));
 
 /** One page of one cursor; advances the cursor. */
 async function queryPage(context: StoreContext, cursor: Cursor, pageSize: number): Promise<Item[]> {

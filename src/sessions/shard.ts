@@ -31,3 +31,17 @@ export const shardKey = (family: DueFamily | typeof AGE_FAMILY, shard: number): 
 
 /** Every shard number, for queries that fan out over a family. */
 export const allShards = (): number[] => Array.from({ length: SHARD_COUNT }, (_, shard) => shard);
+
+/**
+ * Every shard number in a random order (Fisher-Yates). A search walks its
+ * shards in such an order so that runs overlapping in time start on
+ * different shards instead of racing for the same sessions.
+ */
+export function shuffledShards(random: () => number = Math.random): number[] {
+  const shards = allShards();
+  for (let index = shards.length - 1; index > 0; index--) {
+    const other = Math.floor(random() * (index + 1));
+    [shards[index], shards[other]] = [shards[other] as number, shards[index] as number];
+  }
+  return shards;
+}
