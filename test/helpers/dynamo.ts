@@ -4,13 +4,20 @@ import {
   BatchWriteItemCommand,
   DeleteTableCommand,
   type DynamoDBClient,
+  GetItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { inject } from 'vitest';
 import { createDynamoDbClient } from '../../src/sessions/dynamodb-client.js';
 import { DynamoDbSessionStore } from '../../src/sessions/dynamodb-session-store.js';
 import { type ItemExtras, sessionToItem } from '../../src/sessions/item-mapping.js';
-import type { Session } from '../../src/sessions/session-store.js';
+import type {
+  Claim,
+  ClaimOptions,
+  DueReason,
+  FindCandidatesOptions,
+  Session,
+} from '../../src/sessions/session-store.js';
 import { ensureTable } from '../../src/sessions/table-definition.js';
 
 /** A table of its own in the run's shared DynamoDB Local, with a store on it. */
@@ -96,4 +103,46 @@ async function writeBatch(
       request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
     );
   }
+}
+
+/** Every due session a search finds, by user id, with the reason it is due. */
+export async function dueReasons(
+  table: TestTable,
+  options: FindCandidatesOptions,
+): Promise<Map<string, DueReason>> {
+  const found = new Map<string, DueReason>();
+  for await (const page of table.store.findCandidates(options)) {
+    for (const candidate of page) found.set(candidate.session.userId, candidate.reason);
+  }
+  return found;
+}
+
+/** The item exactly as DynamoDB holds it (strongly consistent), index attributes included. */
+export async function rawItem(
+  table: TestTable,
+  userId: string,
+): Promise<Record<string, AttributeValue>> {
+  const output = await table.client.send(
+    new GetItemCommand({
+      TableName: table.tableName,
+      Key: { userId: { S: userId } },
+      ConsistentRead: true,
+    }),
+  );
+  return output.Item ?? {};
+}
+
+/** Seeds a session idle since `idleSince` and claims it as a reap run would. */
+export async function seedAndClaim(
+  table: TestTable,
+  session: Partial<Session> & { userId: string },
+  idleSince: number,
+  options: ClaimOptions,
+): Promise<Claim> {
+  await seedSessions(table, [aSession(session, idleSince)]);
+  const seeded = await table.store.get(session.userId);
+  if (!seeded) throw new Error(`seeded session ${session.userId} not found`);
+  const result = await table.store.claim(seeded, options);
+  if (result.status !== 'claimed') throw new Error(`claim ${result.status}: ${session.userId}`);
+  return result.claim;
 }

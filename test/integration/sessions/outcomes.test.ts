@@ -1,8 +1,13 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaimLostError } from '../../../src/errors.js';
 import type { Claim, FindCandidatesOptions, Session } from '../../../src/sessions/session-store.js';
-import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';
+import {
+  createTestTable,
+  dueReasons,
+  rawItem,
+  seedAndClaim,
+  type TestTable,
+} from '../../helpers/dynamo.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
 const MINUTE = 60_000;
@@ -16,34 +21,17 @@ const search = (now: number): FindCandidatesOptions => ({
   maxAgeMs: 0,
 });
 
-async function dueIds(now = NOW): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  for await (const page of table.store.findCandidates(search(now))) {
-    for (const c of page) found.set(c.session.userId, c.reason);
-  }
-  return found;
-}
+const dueIds = (now = NOW) => dueReasons(table, search(now));
 
-async function rawItem(userId: string) {
-  const output = await table.client.send(
-    new GetItemCommand({
-      TableName: table.tableName,
-      Key: { userId: { S: userId } },
-      ConsistentRead: true,
-    }),
-  );
-  return output.Item ?? {};
-}
+const itemOf = (userId: string) => rawItem(table, userId);
 
 /** Seeds an idle session and claims it as a reap run would. */
-async function claimedIdle(userId: string, overrides: Partial<Session> = {}): Promise<Claim> {
-  await seedSessions(table, [aSession({ userId, ...overrides }, NOW - 10 * MINUTE)]);
-  const session = await table.store.get(userId);
-  if (!session) throw new Error('seeded');
-  const result = await table.store.claim(session, { now: NOW, leaseMs: MINUTE, claimant: 'run-1' });
-  if (result.status !== 'claimed') throw new Error(`claim lost: ${userId}`);
-  return result.claim;
-}
+const claimedIdle = (userId: string, overrides: Partial<Session> = {}): Promise<Claim> =>
+  seedAndClaim(table, { userId, ...overrides }, NOW - 10 * MINUTE, {
+    now: NOW,
+    leaseMs: MINUTE,
+    claimant: 'run-1',
+  });
 
 beforeAll(async () => {
   table = await createTestTable();
@@ -67,7 +55,7 @@ describe('Method: recordOutcome', () => {
       reapedBy: 'run-1',
       attempts: 1,
     });
-    const item = await rawItem('d-1');
+    const item = await itemOf('d-1');
     expect(item.expiresAt?.N).toBe(String(Math.ceil((NOW + 500 + 7 * DAY) / 1000)));
     expect(item.dueShard).toBeUndefined();
     expect(item.ageShard).toBeUndefined();
@@ -100,7 +88,7 @@ describe('Method: recordOutcome', () => {
       lastError: 'AuthFailure',
       attempts: 5,
     });
-    const item = await rawItem('f-1');
+    const item = await itemOf('f-1');
     expect(item.expiresAt?.N).toBe(String(Math.ceil((NOW + 30 * DAY) / 1000)));
     expect(item.dueShard).toBeUndefined();
     expect((await dueIds(NOW + DAY)).has('f-1')).toBe(false);
@@ -164,7 +152,7 @@ describe('Method: recordOutcome', () => {
       startedAt: NOW + 300,
       attempts: 0,
     });
-    expect((await rawItem('busy')).expiresAt).toBeUndefined();
+    expect((await itemOf('busy')).expiresAt).toBeUndefined();
   });
 
   it('throws ClaimLostError once another run has taken over the expired lease', async () => {

@@ -1,14 +1,14 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaimLostError } from '../../../src/errors.js';
-import type {
-  Claim,
-  DueReason,
-  FindCandidatesOptions,
-  Session,
-} from '../../../src/sessions/session-store.js';
+import type { Claim, FindCandidatesOptions, Session } from '../../../src/sessions/session-store.js';
 import { shardOf } from '../../../src/sessions/shard.js';
-import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';
+import {
+  createTestTable,
+  dueReasons,
+  rawItem,
+  seedAndClaim,
+  type TestTable,
+} from '../../helpers/dynamo.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
 const MINUTE = 60_000;
@@ -23,34 +23,17 @@ const search = (now: number): FindCandidatesOptions => ({
 });
 let table: TestTable;
 
-async function dueReasons(now: number): Promise<Map<string, DueReason>> {
-  const found = new Map<string, DueReason>();
-  for await (const page of table.store.findCandidates(search(now))) {
-    for (const c of page) found.set(c.session.userId, c.reason);
-  }
-  return found;
-}
+const dueAt = (now: number) => dueReasons(table, search(now));
 
-async function rawItem(userId: string) {
-  const output = await table.client.send(
-    new GetItemCommand({
-      TableName: table.tableName,
-      Key: { userId: { S: userId } },
-      ConsistentRead: true,
-    }),
-  );
-  return output.Item ?? {};
-}
+const itemOf = (userId: string) => rawItem(table, userId);
 
 /** Seeds an idle session and claims it for a run that then dies (never records an outcome). */
-async function claimedByDeadRun(userId: string, overrides: Partial<Session> = {}): Promise<Claim> {
-  await seedSessions(table, [aSession({ userId, ...overrides }, NOW - 10 * MINUTE)]);
-  const session = await table.store.get(userId);
-  if (!session) throw new Error('seeded');
-  const result = await table.store.claim(session, { now: NOW, leaseMs: LEASE, claimant: 'dead' });
-  if (result.status !== 'claimed') throw new Error(`claim ${result.status}`);
-  return result.claim;
-}
+const claimedByDeadRun = (userId: string, overrides: Partial<Session> = {}): Promise<Claim> =>
+  seedAndClaim(table, { userId, ...overrides }, NOW - 10 * MINUTE, {
+    now: NOW,
+    leaseMs: LEASE,
+    claimant: 'dead',
+  });
 
 /** The next run: finds the expired claim in the L family and claims it. */
 async function nextRunClaims(userId: string) {
@@ -74,7 +57,7 @@ describe('Method: claim (takeover of an expired claim)', () => {
 
   it('takes an expired claim over when no activity was recorded since it', async () => {
     await claimedByDeadRun('ghost');
-    expect((await dueReasons(LATER)).get('ghost')).toBe('lease-expired');
+    expect((await dueAt(LATER)).get('ghost')).toBe('lease-expired');
     const result = await nextRunClaims('ghost');
     expect(result).toMatchObject({ status: 'claimed', claim: { claimant: 'next' } });
     expect(await table.store.get('ghost')).toMatchObject({
@@ -88,7 +71,7 @@ describe('Method: claim (takeover of an expired claim)', () => {
   it('revives, and does not take over, a session whose user is back since the dead claim', async () => {
     await claimedByDeadRun('back', { nextAttemptAt: NOW - 1, attempts: 2, lastError: 'x' });
     await table.store.recordActivity(['back'], NOW + 500);
-    expect((await dueReasons(LATER)).get('back')).toBe('lease-expired');
+    expect((await dueAt(LATER)).get('back')).toBe('lease-expired');
 
     const result = await nextRunClaims('back');
 
@@ -101,13 +84,13 @@ describe('Method: claim (takeover of an expired claim)', () => {
     expect(revived).not.toHaveProperty('leaseExpiresAt');
     expect(revived).not.toHaveProperty('claimedAt');
     expect(revived).not.toHaveProperty('nextAttemptAt');
-    const item = await rawItem('back');
+    const item = await itemOf('back');
     expect(item.dueShard).toEqual({ S: `A#${shardOf('back')}` });
     expect(item.dueAt).toEqual({ N: String(NOW + 500) });
     expect(item.claimVersion).toBeUndefined();
     // Out of the L family: not due until it is idle again, then due as idle.
-    expect((await dueReasons(LATER)).has('back')).toBe(false);
-    expect((await dueReasons(NOW + 500 + 5 * MINUTE)).get('back')).toBe('idle');
+    expect((await dueAt(LATER)).has('back')).toBe(false);
+    expect((await dueAt(NOW + 500 + 5 * MINUTE)).get('back')).toBe('idle');
   });
 
   it('revives it when the activity comes between the next run reading it and claiming it', async () => {
@@ -127,7 +110,7 @@ describe('Method: claim (takeover of an expired claim)', () => {
     await table.store.recordActivity(['late-beat'], disconnectedAt - 1000);
     const result = await nextRunClaims('late-beat');
     expect(result).toMatchObject({ status: 'lost', current: { state: 'disconnected' } });
-    expect((await dueReasons(LATER)).get('late-beat')).toBe('disconnected');
+    expect((await dueAt(LATER)).get('late-beat')).toBe('disconnected');
   });
 
   it('refuses a late outcome from the dead run, but takes its late release as done', async () => {
@@ -155,7 +138,7 @@ describe('Method: claim (takeover of an expired claim)', () => {
     await table.store.recordOutcome(woken.claim, { kind: 'released', at: LATER + 20 });
 
     expect(await table.store.get('quiet')).toMatchObject({ state: 'reaping', reapedBy: 'dead' });
-    expect((await dueReasons(LATER + 30)).get('quiet')).toBe('lease-expired');
+    expect((await dueAt(LATER + 30)).get('quiet')).toBe('lease-expired');
     expect(await table.store.get('woken')).toMatchObject({
       state: 'active',
       lastActiveAt: LATER + 10,
