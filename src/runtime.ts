@@ -106,6 +106,14 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   const car: CarApi = {
     destroySession: async (userId) => (await carClient()).destroySession(userId),
     describeConcurrentCount: async () => (await carClient()).describeConcurrentCount(),
+    // Loads the SDK (and asks the credentials) before the first rate token is taken.
+    prepare: async () => {
+      try {
+        await (await carClient()).prepare?.();
+      } catch {
+        // Missing credentials: the first call reports them.
+      }
+    },
   };
 
   // Shared whenever the sessions live in DynamoDB (the budget item sits in their table).

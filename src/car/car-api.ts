@@ -40,4 +40,12 @@ export interface CarApi {
   destroySession(userId: string): Promise<CarResult<{ requestId?: string }>>;
   /** Running and total concurrency seats (its own quota: 20/s). */
   describeConcurrentCount(): Promise<CarResult<ConcurrentCount>>;
+  /**
+   * Gets ready so that a call goes out as soon as it is made: loads the
+   * client, resolves the credentials. The engine awaits it before taking
+   * its first rate token, so that no slot passes while a call waits for
+   * these (calls held up that way would leave together, bunched). Never
+   * rejects: a problem shows on the call itself.
+   */
+  prepare?(): Promise<void>;
 }

@@ -131,27 +131,28 @@ export function createTencentCarApi(options: TencentCarApiOptions): TencentCarAp
       keepAliveMsecs: 1000,
     });
 
-  const client = new Client({
-    credential: {
-      getCredential: async () => {
-        let resolved: TencentCredentials;
-        try {
-          resolved = provider ? await provider() : (fixed as TencentCredentials);
-        } catch (error) {
-          throw new Error(
-            `${credentialFailurePrefix}${redact(String((error as Error)?.message ?? error))}`,
-          );
-        }
-        const problem = checkCredentials(resolved ?? ({} as TencentCredentials));
-        if (problem) throw new Error(`${credentialFailurePrefix}${problem}`);
-        remember(resolved);
-        return {
-          secretId: resolved.secretId,
-          secretKey: resolved.secretKey,
-          token: resolved.sessionToken,
-        };
-      },
+  const credential = {
+    getCredential: async () => {
+      let resolved: TencentCredentials;
+      try {
+        resolved = provider ? await provider() : (fixed as TencentCredentials);
+      } catch (error) {
+        throw new Error(
+          `${credentialFailurePrefix}${redact(String((error as Error)?.message ?? error))}`,
+        );
+      }
+      const problem = checkCredentials(resolved ?? ({} as TencentCredentials));
+      if (problem) throw new Error(`${credentialFailurePrefix}${problem}`);
+      remember(resolved);
+      return {
+        secretId: resolved.secretId,
+        secretKey: resolved.secretKey,
+        token: resolved.sessionToken,
+      };
     },
+  };
+  const client = new Client({
+    credential,
     region: options.region ?? '',
     profile: {
       httpProfile: {
@@ -205,6 +206,10 @@ export function createTencentCarApi(options: TencentCarApiOptions): TencentCarAp
     typeof response.RequestId === 'string' ? response.RequestId : undefined;
 
   return {
+    // A provider (SSM, STS) is asked before the first call is timed; it caches.
+    prepare: async () => {
+      if (provider) await credential.getCredential().catch(() => undefined);
+    },
     destroySession: (userId) =>
       call('DestroySession', { UserId: userId }, (response) => ({
         requestId: requestIdOf(response),

@@ -9,6 +9,8 @@ import type { RateBudget } from './rate-budget.js';
 export interface DestroyContext {
   car: CarApi;
   budget: RateBudget;
+  /** Resolves once the CAR client is ready to send at once (see CarApi.prepare). */
+  carReady(): Promise<void>;
   /** p-limit around the token + call: caps DestroySession calls in flight. */
   callLimit: LimitFunction;
   clock: Clock;
@@ -79,6 +81,8 @@ export async function destroyClaimed(claim: Claim, ctx: DestroyContext): Promise
     if (ctx.stop.aborted || ctx.clock() >= ctx.cutoff(claim)) return stopped();
     const answer = await ctx.callLimit(
       async (): Promise<CarResult<{ requestId?: string }> | undefined> => {
+        if (ctx.stop.aborted || ctx.clock() >= ctx.cutoff(claim)) return undefined;
+        await ctx.carReady();
         if (ctx.stop.aborted || ctx.clock() >= ctx.cutoff(claim)) return undefined;
         try {
           await ctx.budget.take(ctx.stop);

@@ -92,8 +92,13 @@ export class ReapRun {
       logger: deps.logger,
       limit: this.storeLimit,
     });
+    let carReady: Promise<void> | undefined;
     this.ctx = {
       car: deps.car,
+      carReady: () => {
+        carReady ??= deps.car.prepare?.().catch(() => undefined) ?? Promise.resolve();
+        return carReady;
+      },
       budget: deps.budget,
       callLimit: this.callLimit,
       clock: deps.clock,
@@ -187,6 +192,7 @@ export class ReapRun {
   }
 
   private spawn(item: WorkItem): void {
+    void this.ctx.carReady(); // overlaps the claim write
     const task: Promise<void> = this.handle(item)
       .catch((error) => this.fail(error))
       .finally(() => {

@@ -42,6 +42,8 @@ export interface FakeCarOptions {
 export class FakeCar implements CarApi {
   readonly calls: { userId: string; at: number; answer: FakeAnswer }[] = [];
   fallback: (userId: string, call: number) => FakeAnswer = () => 'ok';
+  /** CarApi.prepare, when a test gives one. */
+  prepare?: () => Promise<void>;
   inFlight = 0;
   maxInFlight = 0;
   private readonly scripts = new Map<string, FakeAnswer[]>();

@@ -201,6 +201,26 @@ describe('Class: TencentCarApi (tencentcloud-sdk-nodejs against the emulator)', 
       expect((await car.destroySession('kim')).ok).toBe(true);
     });
 
+    it('prepare asks the provider before any call, and a failing provider does not make it reject', async () => {
+      let asked = 0;
+      const car = stack.client({
+        credentials: async () => {
+          asked++;
+          return { ...testCredentials };
+        },
+      });
+      await car.prepare?.();
+      expect(asked).toBe(1);
+      expect(stack.emulator.calls()).toHaveLength(0);
+
+      const failing = stack.client({
+        credentials: async () => {
+          throw new Error('SSM is down');
+        },
+      });
+      await expect(failing.prepare?.()).resolves.toBeUndefined();
+    });
+
     it('a failing provider is class auth, with the provider message and no signature', async () => {
       const signature = 'ab'.repeat(32);
       const car = stack.client({

@@ -139,3 +139,40 @@ describe('Function: createReaper (a CarApi that throws)', () => {
     expect((await h.store.get('stale-0'))?.lastError).toMatch(/^ClientError: socket exploded/);
   });
 });
+
+describe('Function: createReaper (getting the CAR client ready)', () => {
+  it('takes no rate token before the client is ready, and prepares it once per run', async () => {
+    const h = reaperHarness({ latencyMs: 10 });
+    h.seedIdle(5);
+    let prepared = 0;
+    let readyAt = Number.NaN;
+    h.car.prepare = async () => {
+      prepared++;
+      await h.time.sleep(300);
+      readyAt = h.time.now;
+    };
+    const takes: number[] = [];
+    const take = h.budget.take.bind(h.budget);
+    h.budget.take = (signal) => {
+      takes.push(h.time.now);
+      return take(signal);
+    };
+    const startedAt = h.time.now;
+    expect(await h.reap()).toMatchObject({ destroyed: 5, calls: 5 });
+    expect(prepared).toBe(1);
+    expect(readyAt).toBe(startedAt + 300);
+    expect(takes).toHaveLength(5);
+    expect(Math.min(...takes)).toBeGreaterThanOrEqual(readyAt);
+  });
+
+  it('goes on to the calls when getting ready fails, and records what they answer', async () => {
+    const h = reaperHarness();
+    h.seedIdle(1);
+    h.car.prepare = () => Promise.reject(new Error('credentials provider down'));
+    h.car.fallback = () => carFailure('auth', 'AuthFailure.SecretIdNotFound');
+    const summary = await h.reap();
+    expect(summary).toMatchObject({ destroyed: 0, calls: 1 });
+    expect(summary.error).toMatchObject({ code: 'AuthFailure.SecretIdNotFound' });
+    expect(await h.store.get('stale-0')).toMatchObject({ state: 'active' });
+  });
+});
