@@ -32,7 +32,7 @@ try {
   // Webhooks start once the backlog is draining, and stop before it ends.
   const expectedMs = (SESSIONS / (QUOTA * 0.96)) * 1000;
   const hookSeconds = Math.max(5, Math.round((expectedMs * 0.6) / 1000));
-  while (destroyFigures(stack.emulator).ok < Math.min(5000, SESSIONS / 4)) {
+  while ((await stack.emulator.destroyed()) < Math.min(5000, SESSIONS / 4)) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const hooks = startWorker('hooks', {
@@ -46,7 +46,7 @@ try {
   const codes = await Promise.all([reap.exited, hooks.exited]);
   const wallMs = Date.now() - startedAt;
 
-  const f = destroyFigures(stack.emulator);
+  const f = await destroyFigures(stack.emulator);
   const done = reap.lines.find((l) => l.event === 'done') as {
     runs: { startedAt: number; endedAt: number; destroyed: number; stoppedAt?: string }[];
     rssMb: number[];

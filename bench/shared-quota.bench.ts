@@ -51,7 +51,7 @@ async function run(scenario: 'table' | 'memory'): Promise<boolean> {
     const now = Date.now();
     if (!memory) await seedSessions(stack, staleIds, now - 3_600_000);
     await seedSessions(stack, hookIds, now);
-    stack.emulator.seedSessions([...staleIds, ...hookIds]);
+    await stack.emulator.seed([...staleIds, ...hookIds]);
 
     const workers: Worker[] = names.map((name) =>
       memory
@@ -65,8 +65,9 @@ async function run(scenario: 'table' | 'memory'): Promise<boolean> {
         : startWorker(name, stack.env, [join(root, 'bin/car-reaper.js'), 'reap', '--json']),
     );
     // The burst lands once the three sweeps are in full flow (all three calling CAR).
-    const calls = () => stack.emulator.calls().filter((c) => c.action === 'DestroySession');
-    while (calls().length < 300) await new Promise((resolve) => setTimeout(resolve, 100));
+    while ((await stack.emulator.destroyed()) < 300) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const burstAt = Date.now();
     // 25 in flight: more makes DynamoDB Local refuse connections (it queues, then times out).
     const inFlight = pLimit(25);
@@ -75,7 +76,7 @@ async function run(scenario: 'table' | 'memory'): Promise<boolean> {
     );
     const codes = await Promise.all(workers.map((w) => w.exited));
 
-    const f = destroyFigures(stack.emulator);
+    const f = await destroyFigures(stack.emulator);
     const staleOnce = staleIds.filter((id) => f.perUser.get(id) === 1).length;
     const hooksOnce = hookIds.filter((id) => f.perUser.get(id) === 1).length;
     const duplicates = [...f.perUser.values()].filter((n) => n > 1).length;
@@ -108,6 +109,7 @@ async function run(scenario: 'table' | 'memory'): Promise<boolean> {
       ['other errors', f.errors],
       ['most calls in any 1 s window (server side)', f.maxInAnySecond],
       ['aggregate rate, first to last destroy', `${f.ratePerSecond.toFixed(1)}/s`],
+      ['destroys per second, from the first', perSecond(f.arrivals).join(' ')],
       ['stale sessions destroyed exactly once', `${staleOnce} / ${staleIds.length}`],
       ['webhook sessions destroyed exactly once', `${hooksOnce} / ${HOOKS}`],
       ['sessions destroyed more than once', duplicates],
@@ -149,9 +151,9 @@ async function run(scenario: 'table' | 'memory'): Promise<boolean> {
     for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
     if (process.env.BENCH_DUMP) {
       const from = busiest(f.arrivals);
-      const calls = stack.emulator
-        .calls()
-        .filter((c) => c.action === 'DestroySession' && c.at >= from && c.at < from + 1000);
+      const calls = (await stack.emulator.calls()).filter(
+        (c) => c.at >= from && c.at < from + 1000,
+      );
       console.log(calls.map((c) => `${c.at - from}:${c.userId?.slice(0, 6)}`).join(' '));
     }
     const ok =
@@ -170,6 +172,17 @@ async function run(scenario: 'table' | 'memory'): Promise<boolean> {
     await webhooks.close();
     await stack.close();
   }
+}
+
+/** Arrivals in each whole second from the first one. */
+function perSecond(times: number[]): number[] {
+  const counts: number[] = [];
+  const first = times[0] ?? 0;
+  for (const at of times) {
+    const second = Math.floor((at - first) / 1000);
+    counts[second] = (counts[second] ?? 0) + 1;
+  }
+  return Array.from(counts, (n) => n ?? 0);
 }
 
 /** Start of the 1 s window holding the most calls. */

@@ -11,12 +11,13 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
-import { type CarEmulator, maxInAnyWindow, startCarEmulator } from '../../src/emulator/index.js';
+import { maxInAnyWindow } from '../../src/emulator/index.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../src/local/dynamodb-local.js';
 import { createDynamoDbClient } from '../../src/sessions/dynamodb-client.js';
 import { sessionToItem } from '../../src/sessions/item-mapping.js';
 import type { Session } from '../../src/sessions/session-store.js';
 import { ensureTable } from '../../src/sessions/table-definition.js';
+import { type EmulatorProcess, startEmulatorProcess } from './emulator-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -30,7 +31,8 @@ export interface BudgetStack {
   dynamo: DynamoDbLocal;
   client: DynamoDBClient;
   tableName: string;
-  emulator: CarEmulator;
+  /** The emulator, in a process of its own: its clock and event loop are not the load's. */
+  emulator: EmulatorProcess;
   /** Environment for a car-reaper process on this stack. */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -43,7 +45,7 @@ export async function startBudgetStack(quota: number): Promise<BudgetStack> {
   const client = createDynamoDbClient(config, { maxSockets: 128 });
   const tableName = 'car-reaper-bench';
   await ensureTable(client, tableName);
-  const emulator = await startCarEmulator({ credentials: benchCredentials, rate: quota });
+  const emulator = await startEmulatorProcess({ credentials: benchCredentials, rate: quota });
   const env = {
     SESSIONS_TABLE: tableName,
     DYNAMODB_ENDPOINT: dynamo.endpoint,
@@ -177,8 +179,8 @@ export function startWorker(
 }
 
 /** DestroySession figures from the emulator's call log. */
-export function destroyFigures(emulator: CarEmulator) {
-  const calls = emulator.calls().filter((c) => c.action === 'DestroySession');
+export async function destroyFigures(emulator: EmulatorProcess) {
+  const calls = await emulator.calls();
   const ok = calls.filter((c) => c.outcome === 'ok');
   const throttled = calls.filter((c) => c.code?.startsWith('RequestLimitExceeded')).length;
   const perUser = new Map<string, number>();

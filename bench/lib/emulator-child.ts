@@ -3,7 +3,11 @@
 // they are in production, and the reaper's peak RSS is its own.
 import { type EmulatorOptions, startCarEmulator } from '../../src/emulator/index.js';
 
-type Request = { id: number; command: 'calls' | 'live' | 'seed' | 'stop'; userIds?: string[] };
+type Request = {
+  id: number;
+  command: 'calls' | 'destroyed' | 'live' | 'seed' | 'stop';
+  userIds?: string[];
+};
 
 const options = JSON.parse(process.env.BENCH_EMULATOR_OPTIONS ?? '{}') as EmulatorOptions;
 const emulator = await startCarEmulator(options);
@@ -17,7 +21,11 @@ process.on('message', async (request: Request) => {
         emulator
           .calls()
           .filter((c) => c.action === 'DestroySession')
-          .map((c) => ({ at: c.at, code: c.code })),
+          .map((c) => ({ at: c.at, code: c.code, userId: c.userId, outcome: c.outcome })),
+      );
+    case 'destroyed':
+      return reply(
+        emulator.calls().filter((c) => c.action === 'DestroySession' && c.outcome === 'ok').length,
       );
     case 'live':
       return reply(emulator.liveSessions().length);

@@ -5,11 +5,21 @@ import type { EmulatorOptions } from '../../src/emulator/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** One DestroySession arrival at the emulator. */
+export interface DestroyCall {
+  at: number;
+  code?: string;
+  userId?: string;
+  outcome: string;
+}
+
 /** A CAR emulator running in a child process (see emulator-child.ts). */
 export interface EmulatorProcess {
   url: string;
   /** DestroySession arrivals, as the emulator counted them. */
-  calls(): Promise<{ at: number; code?: string }[]>;
+  calls(): Promise<DestroyCall[]>;
+  /** DestroySession calls answered with success so far. */
+  destroyed(): Promise<number>;
   liveSessions(): Promise<number>;
   seed(userIds: string[]): Promise<void>;
   stop(): Promise<void>;
@@ -42,6 +52,7 @@ export async function startEmulatorProcess(options: EmulatorOptions): Promise<Em
   return {
     url,
     calls: () => ask('calls'),
+    destroyed: () => ask('destroyed'),
     liveSessions: () => ask('live'),
     seed: async (userIds) => {
       await ask('seed', { userIds });
