@@ -82,11 +82,12 @@ async function run(scenario: 'table' | 'memory'): Promise<boolean> {
     const duplicates = [...f.perUser.values()].filter((n) => n > 1).length;
     const latencies = sent.map((s) => (f.firstArrival.get(s.userId) ?? Number.NaN) - s.sentAt);
     const answered = sent.map((s) => s.answeredAt - s.sentAt);
-    const summaries = workers.map((w) => {
+    const summaries = workers.map((w): Record<string, unknown> => {
       const done = w.lines.find((l) => l.event === 'done');
       if (done) return { ...(done.runs as Record<string, unknown>[])[0], budget: done.budget };
       try {
-        return JSON.parse(w.stdout()) as Record<string, unknown>;
+        const summary = JSON.parse(w.stdout()) as Record<string, unknown>;
+        return { ...summary, budget: summary.rateBudget };
       } catch {
         return {};
       }
@@ -95,7 +96,7 @@ async function run(scenario: 'table' | 'memory'): Promise<boolean> {
     const reapDestroys = summaries.reduce((sum, s) => sum + Number(s.destroyed ?? 0), 0);
     const writes = reapWrites.every((w) => w !== undefined)
       ? ((reapWrites as number[]).reduce((a, b) => a + b, 0) / reapDestroys).toFixed(3)
-      : 'n/a (the CLI prints no budget figures)';
+      : 'n/a';
 
     console.log(
       `\n### scenario "${scenario}": ${memory ? '3 runtime workers, their sessions in memory' : '3 x car-reaper reap --json, sessions in the table'}; webhooks to car-reaper serve\n`,

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SharedRateBudget } from '../budget/shared-rate-budget.js';
 import { type Config, requireTencentCredentials } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createRuntime, type Runtime } from '../runtime.js';
@@ -44,6 +45,8 @@ export function runtimeServices(options: { logger?: Logger } = {}): ServicesFact
         return wired().car;
       },
       reaper: () => wired().reaper,
+      rateBudget: () =>
+        runtime?.budget instanceof SharedRateBudget ? runtime.budget.stats() : undefined,
       close: async () => {
         await runtime?.close();
         client?.destroy();

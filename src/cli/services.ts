@@ -1,3 +1,4 @@
+import type { SharedBudgetStats } from '../budget/shared-rate-budget.js';
 import type { CarApi } from '../car/car-api.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -20,6 +21,8 @@ export interface CliServices {
   car(): CarApi;
   /** Throws a ConfigError naming the variable when credentials are missing. */
   reaper(): Reaper;
+  /** What the shared DestroySession budget has done so far; undefined if this process has none. */
+  rateBudget?(): SharedBudgetStats | undefined;
   /** Releases clients and sockets so the process can exit. */
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { renderReapSummary } from '../reap-output.js';
 
 /**
  * Runs one cycle with a progress bar on a terminal and prints the summary
- * (one JSON object with `json`). A cycle that ran exits 0 even with recorded
+ * (one JSON object with `json`, with `rateBudget` when the budget is shared). A cycle that ran exits 0 even with recorded
  * failures; an auth failure exits 1 after the summary is printed.
  */
 export async function runReapCycle(
@@ -29,7 +29,13 @@ export async function runReapCycle(
     onProgress: bar ? (progress) => bar.update(progress) : undefined,
   });
   bar?.finish(ctx.io.out);
-  ctx.io.out(json ? `${JSON.stringify(summary)}\n` : renderReapSummary(summary, quotaRps));
+  if (json) {
+    // The shared budget's figures (writes, waits, fallbacks) beside the summary.
+    const rateBudget = services.rateBudget?.();
+    ctx.io.out(`${JSON.stringify(rateBudget ? { ...summary, rateBudget } : summary)}\n`);
+  } else {
+    ctx.io.out(renderReapSummary(summary, quotaRps));
+  }
   if (summary.stoppedAt === 'auth') {
     throw new CarAuthError(
       summary.error?.code ?? 'AuthFailure',

@@ -91,6 +91,9 @@ describe('car-reaper reap / destroy', () => {
     }
     expect(summary).toMatchObject({ dryRun: false, failed: 0 });
     expect(summary.destroyed).toBeGreaterThanOrEqual(1);
+    // One slot per call, from the budget item shared through the table.
+    expect(summary.rateBudget).toMatchObject({ granted: summary.calls, fallbacks: 0 });
+    expect(summary.rateBudget.writes).toBeGreaterThanOrEqual(1);
     expect((await store.get('reap-stale'))?.state).toBe('destroyed');
     expect((await store.get('reap-fresh'))?.state).toBe('active');
     expect(emulator.liveSessions()).toContain('reap-fresh');
