@@ -30,6 +30,8 @@ export interface SharedBudgetStats {
   fallbackGrants: number;
   /** Times the budget fell back to its local share. */
   fallbacks: number;
+  /** Batches reserved with a cold start's gap after them. */
+  coldGaps: number;
   /** Time callers waited for their slot, per lane: count, mean and max in ms. */
   wait: Record<Lane, { count: number; meanMs: number; maxMs: number }>;
 }
@@ -99,6 +101,7 @@ export class SharedRateBudget implements RateBudget {
     expired: 0,
     fallbackGrants: 0,
     fallbacks: 0,
+    coldGaps: 0,
   };
 
   constructor(
@@ -196,6 +199,11 @@ export class SharedRateBudget implements RateBudget {
       return { count, meanMs: count ? Math.round(totalMs / count) : 0, maxMs };
     };
     return { ...this.counters, wait: { priority: wait('priority'), bulk: wait('bulk') } };
+  }
+
+  /** No slot held and none granted lately: the next calls are a cold start's (see coldStartGapMs). */
+  private isCold(now: number): boolean {
+    return this.slots.length === 0 && now - this.lastSharedGrant > this.o.coldAfterMs;
   }
 
   private inFallback(now: number): boolean {
@@ -316,6 +324,9 @@ export class SharedRateBudget implements RateBudget {
       }
       const count = Math.min(room, this.o.batchMax);
       const intervalUs = slotIntervalUs(this.currentRate());
+      const gapUs = this.isCold(now)
+        ? Math.min(count * intervalUs, Math.round(this.o.coldStartGapMs * 1000))
+        : 0;
       const lookaheadMs = priority ? this.o.priorityLookaheadMs : this.o.bulkLookaheadMs;
       const plan = planReservation({
         knownNextUs: this.knownNextUs,
@@ -325,6 +336,7 @@ export class SharedRateBudget implements RateBudget {
         intervalUs,
         lateToleranceMs: this.o.lateToleranceMs,
         lookaheadMs,
+        gapUs,
       });
       if (plan.kind === 'wait') {
         // Several processes wait for the same tail: spread their retries over a batch.
@@ -343,7 +355,8 @@ export class SharedRateBudget implements RateBudget {
       this.leaveFallback();
       if (result.ok) {
         this.knownNextUs = result.nextUs;
-        const batch = batchSlots(result.nextUs, count, intervalUs);
+        const batch = batchSlots(result.nextUs, count, intervalUs, gapUs);
+        if (gapUs > 0) this.counters.coldGaps++;
         const crowded = (batch[0] as number) - now > this.o.bulkLookaheadMs / 2;
         this.maxHeld = crowded ? this.o.batchMax : 2 * this.o.batchMax;
         this.addSlots(batch);

@@ -70,6 +70,8 @@ export interface PlanInput {
   lateToleranceMs: number;
   /** Reserve only while `next` is at most this far ahead of now. */
   lookaheadMs: number;
+  /** Empty time reserved after the batch's slots, in us (see SharedRateBudget's cold start). @default 0 */
+  gapUs?: number;
   /**
    * Other processes are appending: a `next` we saw in the past has likely
    * moved on, so append (a reset would fail) and reset only when the
@@ -89,7 +91,7 @@ export function planReservation(input: PlanInput): ReservationPlan {
   const { knownNextUs, nowMs, count, intervalUs, lateToleranceMs, lookaheadMs } = input;
   const nowUs = Math.floor(nowMs * 1000);
   const floorUs = nowUs - lateToleranceMs * 1000;
-  const addUs = count * intervalUs;
+  const addUs = count * intervalUs + (input.gapUs ?? 0);
   const ceilingUs = nowUs + lookaheadMs * 1000;
   if (knownNextUs === undefined || knownNextUs < floorUs) {
     if (input.contended && knownNextUs !== undefined) {
@@ -102,8 +104,11 @@ export function planReservation(input: PlanInput): ReservationPlan {
   return { kind: 'append', floorUs, ceilingUs, addUs };
 }
 
-/** The send times (epoch ms) of a batch of `count` slots ending at `endUs`. */
-export function batchSlots(endUs: number, count: number, intervalUs: number): number[] {
-  const startUs = endUs - count * intervalUs;
+/**
+ * The send times (epoch ms) of a batch of `count` slots whose reservation
+ * ends at `endUs`, `gapUs` of it empty after the last slot.
+ */
+export function batchSlots(endUs: number, count: number, intervalUs: number, gapUs = 0): number[] {
+  const startUs = endUs - gapUs - count * intervalUs;
   return Array.from({ length: count }, (_, i) => (startUs + i * intervalUs) / 1000);
 }

@@ -52,6 +52,35 @@ function drive(
 }
 
 describe('Class: SharedRateBudget', () => {
+  it("follows a cold start's batch with empty time, later batches with none, and is cold again after an idle spell", async () => {
+    const { time, store, budgets } = setup(1);
+    const [budget] = budgets as [SharedRateBudget];
+    const interval = 10.4; // ms at 96.2/s
+    const grants: number[] = [];
+    const start = time.now;
+    await time.run(drive(() => budget.take(), 30, 1, grants, time));
+    const gaps = grants.slice(1).map((at, i) => Math.round(at - (grants[i] as number)));
+    // 10 slots, then 100 ms of nothing (the cold gap, < 10 intervals), then slots with none.
+    expect(grants[0]).toBe(start);
+    expect(gaps.slice(0, 9).every((gap) => gap <= 11)).toBe(true);
+    expect(gaps[9]).toBeGreaterThanOrEqual(Math.round(interval + 100));
+    expect(gaps.slice(10).every((gap) => gap <= 11)).toBe(true);
+
+    // Idle past coldAfterMs: a lone webhook destroy reserves its slot and one slot of gap.
+    await time.run(time.sleep(11_000));
+    const before = time.now;
+    await time.run(budget.takeIn('priority'));
+    expect(store.nextUs).toBe(Math.floor(before * 1000) + 2 * 10_400);
+    expect(budget.stats().coldGaps).toBe(2);
+  });
+
+  it('reserves no gap when the cold start gap is 0', async () => {
+    const { time, store, budgets } = setup(1, { coldStartGapMs: 0 });
+    const before = time.now;
+    await time.run((budgets[0] as SharedRateBudget).takeIn('priority'));
+    expect(store.nextUs).toBe(Math.floor(before * 1000) + 10_400);
+  });
+
   it('holds four processes together within the quota in every window, at >= 90% of it', async () => {
     const { time, store, budgets } = setup(4);
     const grants: number[] = [];

@@ -49,6 +49,16 @@ describe('Function: planReservation', () => {
     });
   });
 
+  it('reserves the empty time after a cold batch along with its slots', () => {
+    expect(planReservation({ ...base, knownNextUs: undefined, gapUs: 50_000 })).toMatchObject({
+      kind: 'reset',
+      endUs: NOW * 1000 + 154_000,
+    });
+    expect(
+      planReservation({ ...base, knownNextUs: (NOW + 300) * 1000, gapUs: 50_000 }),
+    ).toMatchObject({ kind: 'append', addUs: 154_000 });
+  });
+
   it('waits without writing while the tail is beyond the lookahead', () => {
     const plan = planReservation({ ...base, knownNextUs: (NOW + 1400) * 1000 });
     expect(plan).toEqual({ kind: 'wait', untilMs: NOW + 400 });
@@ -56,6 +66,12 @@ describe('Function: planReservation', () => {
 });
 
 describe('Function: batchSlots', () => {
+  it('leaves the gap after the last slot, before the new tail', () => {
+    expect(batchSlots(1_000_080_900, 3, 10_300, 50_000)).toEqual([
+      1_000_000, 1_000_010.3, 1_000_020.6,
+    ]);
+  });
+
   it('lays the batch out one interval apart, ending at the new tail', () => {
     expect(batchSlots(1_000_030_900, 3, 10_300)).toEqual([1_000_000, 1_000_010.3, 1_000_020.6]);
   });
