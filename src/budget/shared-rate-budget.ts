@@ -49,6 +49,10 @@ export interface SharedBudgetStats {
  * So a backlog keeps the tail within ~1 s of now and a webhook in any
  * process gets a slot within about that, however large the backlog.
  *
+ * Cold start: a process's first calls (and its first after 10 s without
+ * one) leave late and bunch with the next ones, so their batch is followed
+ * by up to `coldStartGapMs` of empty timeline (one slot per call at most).
+ *
  * Fallback: when a write fails (unreachable, throttled, timed out) the
  * process uses a local sliding-window limiter at `fallbackShare` of the
  * quota and tries the timeline again later (5 s, doubling up to 60 s).
