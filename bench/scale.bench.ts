@@ -84,6 +84,10 @@ try {
     ['wall time, start to last destroy', `${(wallMs / 1000).toFixed(1)} s`],
     ['aggregate rate (first to last destroy)', `${f.ratePerSecond.toFixed(0)}/s`],
     ['RequestLimitExceeded', f.throttled],
+    [
+      'RequestLimitExceeded arrived at (s after the first destroy)',
+      [...new Set(f.throttledAt.map((ms) => (ms / 1000).toFixed(1)))].join(' ') || '-',
+    ],
     ['most calls in any 1 s window', `${f.maxInAnySecond} (quota ${QUOTA})`],
     [
       'reap process RSS: peak; max in first / last quarter of the run',

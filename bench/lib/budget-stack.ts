@@ -182,7 +182,8 @@ export function startWorker(
 export async function destroyFigures(emulator: EmulatorProcess) {
   const calls = await emulator.calls();
   const ok = calls.filter((c) => c.outcome === 'ok');
-  const throttled = calls.filter((c) => c.code?.startsWith('RequestLimitExceeded')).length;
+  const throttledCalls = calls.filter((c) => c.code?.startsWith('RequestLimitExceeded'));
+  const throttled = throttledCalls.length;
   const perUser = new Map<string, number>();
   for (const call of ok) perUser.set(call.userId ?? '', (perUser.get(call.userId ?? '') ?? 0) + 1);
   const arrivals = ok.map((c) => c.at).sort((a, b) => a - b);
@@ -203,6 +204,8 @@ export async function destroyFigures(emulator: EmulatorProcess) {
       calls.map((c) => c.at),
       1000,
     ),
+    /** When the throttled calls arrived, in ms after the first destroy. */
+    throttledAt: throttledCalls.map((c) => c.at - first),
     spanMs: last - first,
     ratePerSecond: arrivals.length > 1 ? ((arrivals.length - 1) * 1000) / (last - first) : 0,
   };
