@@ -141,7 +141,12 @@ export class ReapRun {
       logger.error('reap failed', { ...summary, error: String(this.fatal) });
       throw this.fatal;
     }
-    logger.info('reap finished', { ...summary });
+    // Debug: each trigger's own line (the reap function's, serve's) reports the run at info.
+    const { wouldDestroy, ...figures } = summary;
+    logger.debug('reap finished', {
+      ...figures,
+      ...(wouldDestroy ? { wouldDestroyCount: wouldDestroy.length } : {}),
+    });
     return summary;
   }
 

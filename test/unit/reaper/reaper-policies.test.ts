@@ -88,8 +88,9 @@ describe('Function: createReaper (policies)', () => {
     expect(summary.durationMs).toBeGreaterThan(0);
     expect(summary.achievedRps).toBeGreaterThan(0);
     const finished = h.logs.find((l) => l.message === 'reap finished');
-    expect(finished?.level).toBe('info');
+    expect(finished?.level).toBe('debug');
     expect(finished?.fields).toMatchObject({ destroyed: 5, trigger: 'manual' });
+    expect(h.logs.filter((l) => l.level !== 'debug')).toEqual([]);
   });
 
   it('rejects bad run options with an error naming the field', async () => {

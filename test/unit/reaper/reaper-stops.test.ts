@@ -199,6 +199,10 @@ describe('Function: createReaper (dry run, named users)', () => {
     expect(summary.wouldDestroy?.sort()).toEqual(ids.sort());
     expect(h.car.calls).toHaveLength(0);
     expect((await h.store.counts()).active).toBe(6);
+    // The log line counts the list (a large dry run would not fit one log event).
+    const finished = h.logs.find((l) => l.message === 'reap finished');
+    expect(finished?.fields).toMatchObject({ wouldDestroyCount: 5 });
+    expect(finished?.fields).not.toHaveProperty('wouldDestroy');
   });
 
   it('dry run honours the limit', async () => {
