@@ -119,6 +119,10 @@ async function run(scenario: 'table' | 'memory'): Promise<boolean> {
         summaries.map((s) => `${s.destroyed} (${s.achievedRps}/s)`).join('; '),
       ],
       [
+        'claims lost to another process (skipped), per reap process',
+        summaries.map((s) => s.skipped ?? 'n/a').join(', '),
+      ],
+      [
         'webhook sent -> DestroySession arrival, p50 / p95 / max',
         `${percentile(latencies, 50)} / ${percentile(latencies, 95)} / ${Math.max(...latencies)} ms`,
       ],
