@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { ReaperError } from '../errors.js';
@@ -109,10 +109,11 @@ async function startOnPort(
     throw error;
   }
   exited.catch(() => {});
-  // Stop the JVM with this process, whatever way it ends.
+  // Stop the JVM with this process: on exit, and by a watchdog if it is killed outright.
   const onExit = () => child.kill('SIGKILL');
   process.once('exit', onExit);
   child.once('exit', () => process.removeListener('exit', onExit));
+  if (child.pid !== undefined) watchParent(child.pid);
   return { endpoint: `http://127.0.0.1:${port}`, port, pid: child.pid, stop };
 }
 
@@ -136,6 +137,25 @@ function withJvmEnvironment<T>(jvmOptions: readonly string[], start: () => T): T
       else process.env[name] = value;
     });
   }
+}
+
+/**
+ * A JVM outlives a parent killed with SIGKILL (no exit handler runs), holding
+ * its port and some 300 MB. A detached shell polls both processes once a
+ * second and kills the JVM when this process is gone; it ends with the JVM.
+ * POSIX only: elsewhere the exit handler is all there is.
+ */
+function watchParent(javaPid: number): void {
+  if (process.platform === 'win32') return;
+  const script =
+    'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; kill -9 "$2" 2>/dev/null';
+  const watchdog = spawnProcess(
+    'sh',
+    ['-c', script, 'car-reaper-watchdog', String(process.pid), String(javaPid)],
+    { detached: true, stdio: 'ignore' },
+  );
+  watchdog.on('error', () => {}); // no shell: the exit handler still stops the JVM on any ordinary exit
+  watchdog.unref();
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {

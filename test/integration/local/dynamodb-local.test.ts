@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../../src/local/dynamodb-local.js';
 
@@ -9,6 +12,15 @@ const environOf = (pid: number): Record<string, string> =>
       .filter(Boolean)
       .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
   );
+
+/** Whether `pid` runs (a zombie waiting to be reaped does not). */
+const running = (pid: number): boolean => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
 
 describe('startDynamoDbLocal', () => {
   let started: DynamoDbLocal | undefined;
@@ -33,5 +45,24 @@ describe('startDynamoDbLocal', () => {
     await expect(startDynamoDbLocal({ jvmOptions: ['-XX:+NoSuchCarReaperFlag'] })).rejects.toThrow(
       /DynamoDB Local exited .*NoSuchCarReaperFlag/s,
     );
+  });
+
+  it('does not leave the JVM running when its parent is killed with SIGKILL', async () => {
+    const fixture = fileURLToPath(new URL('./fixtures/hold-dynamodb-local.ts', import.meta.url));
+    const parent = spawn(process.execPath, ['--import', 'tsx', fixture], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((resolve) => parent.once('exit', resolve));
+    const javaPid = await new Promise<number>((resolve, reject) => {
+      createInterface({ input: parent.stdout }).once('line', (line) => resolve(Number(line)));
+      parent.once('exit', (code) => reject(new Error(`the parent exited with ${code}`)));
+    });
+    expect(running(javaPid)).toBe(true);
+
+    parent.kill('SIGKILL');
+    await exited;
+
+    // The watchdog looks once a second.
+    await expect.poll(() => running(javaPid), { timeout: 10_000, interval: 100 }).toBe(false);
   });
 });
