@@ -8,8 +8,9 @@ import { renderReapSummary } from '../reap-output.js';
 
 /**
  * Runs one cycle with a progress bar on a terminal and prints the summary
- * (one JSON object with `json`, with `rateBudget` when the budget is shared). A cycle that ran exits 0 even with recorded
- * failures; an auth failure exits 1 after the summary is printed.
+ * (one JSON object with `json`, with `rateBudget` when the budget is
+ * shared). A cycle that ran exits 0 even with recorded failures; an auth
+ * failure exits 1 after the summary is printed.
  */
 export async function runReapCycle(
   ctx: CommandContext,
