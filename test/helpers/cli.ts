@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,20 +97,26 @@ async function runNode(
     env: cliEnv(env),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+  const output = collectOutput(child);
   child.stdin.end(input ?? '');
   const status = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => resolve(code));
   });
-  return { status, stdout, stderr };
+  return { status, stdout: output.stdout(), stderr: output.stderr() };
+}
+
+/** Everything a child process has printed so far, on each stream. */
+function collectOutput(child: ChildProcess): { stdout(): string; stderr(): string } {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return { stdout: () => stdout, stderr: () => stderr };
 }
 
 /**
@@ -168,21 +174,14 @@ export function startCarReaper(
     env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+  const { stdout, stderr } = collectOutput(child);
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal)),
   );
   return {
     pid: child.pid ?? -1,
-    stdout: () => stdout,
-    stderr: () => stderr,
+    stdout,
+    stderr,
     async waitFor(pattern, { count = 1, timeoutMs = 30_000 } = {}) {
       const global = new RegExp(
         pattern.source,
@@ -190,16 +189,16 @@ export function startCarReaper(
       );
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const matches = [...stdout.matchAll(global)];
+        const matches = [...stdout().matchAll(global)];
         if (matches.length >= count) return matches;
         if (child.exitCode !== null || child.signalCode !== null) {
           throw new Error(
-            `car-reaper exited before printing ${pattern}\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+            `car-reaper exited before printing ${pattern}\nstdout:\n${stdout()}\nstderr:\n${stderr()}`,
           );
         }
         if (Date.now() > deadline) {
           throw new Error(
-            `no ${pattern} within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+            `no ${pattern} within ${timeoutMs} ms\nstdout:\n${stdout()}\nstderr:\n${stderr()}`,
           );
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
