@@ -12,6 +12,7 @@ import { createDynamoDbClient } from '../../src/sessions/dynamodb-client.js';
 import { DynamoDbSessionStore } from '../../src/sessions/dynamodb-session-store.js';
 import { type ItemExtras, sessionToItem } from '../../src/sessions/item-mapping.js';
 import type {
+  Candidate,
   Claim,
   ClaimOptions,
   DueReason,
@@ -105,16 +106,33 @@ async function writeBatch(
   }
 }
 
+/** The policies the store tests search with: idle after 5 minutes, a 90 s grace, no max age. */
+export const searchAt = (now: number): FindCandidatesOptions => ({
+  now,
+  idleTimeoutMs: 5 * 60_000,
+  disconnectGraceMs: 90_000,
+  maxAgeMs: 0,
+});
+
+/** Every candidate a search finds, by user id. */
+export async function dueCandidates(
+  table: TestTable,
+  options: FindCandidatesOptions,
+): Promise<Map<string, Candidate>> {
+  const found = new Map<string, Candidate>();
+  for await (const page of table.store.findCandidates(options)) {
+    for (const candidate of page) found.set(candidate.session.userId, candidate);
+  }
+  return found;
+}
+
 /** Every due session a search finds, by user id, with the reason it is due. */
 export async function dueReasons(
   table: TestTable,
   options: FindCandidatesOptions,
 ): Promise<Map<string, DueReason>> {
-  const found = new Map<string, DueReason>();
-  for await (const page of table.store.findCandidates(options)) {
-    for (const candidate of page) found.set(candidate.session.userId, candidate.reason);
-  }
-  return found;
+  const found = await dueCandidates(table, options);
+  return new Map([...found].map(([userId, candidate]) => [userId, candidate.reason]));
 }
 
 /** The item exactly as DynamoDB holds it (strongly consistent), index attributes included. */

@@ -1,24 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Candidate, FindCandidatesOptions } from '../../../src/sessions/session-store.js';
-import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';
+import type { Candidate } from '../../../src/sessions/session-store.js';
+import {
+  aSession,
+  createTestTable,
+  dueCandidates,
+  searchAt,
+  seedSessions,
+  type TestTable,
+} from '../../helpers/dynamo.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
 const MINUTE = 60_000;
-const search = (now = NOW): FindCandidatesOptions => ({
-  now,
-  idleTimeoutMs: 5 * MINUTE,
-  disconnectGraceMs: 90_000,
-  maxAgeMs: 0,
-});
 let table: TestTable;
 
-async function candidates(now = NOW): Promise<Map<string, Candidate>> {
-  const found = new Map<string, Candidate>();
-  for await (const page of table.store.findCandidates(search(now))) {
-    for (const candidate of page) found.set(candidate.session.userId, candidate);
-  }
-  return found;
-}
+const candidates = (now = NOW): Promise<Map<string, Candidate>> =>
+  dueCandidates(table, searchAt(now));
 
 async function candidate(userId: string, now = NOW): Promise<Candidate> {
   const found = (await candidates(now)).get(userId);

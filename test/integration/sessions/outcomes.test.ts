@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaimLostError } from '../../../src/errors.js';
-import type { Claim, FindCandidatesOptions, Session } from '../../../src/sessions/session-store.js';
+import type { Claim, Session } from '../../../src/sessions/session-store.js';
 import {
   createTestTable,
   dueReasons,
   rawItem,
+  searchAt,
   seedAndClaim,
   type TestTable,
 } from '../../helpers/dynamo.js';
@@ -14,14 +15,7 @@ const MINUTE = 60_000;
 const DAY = 24 * 3_600_000;
 let table: TestTable;
 
-const search = (now: number): FindCandidatesOptions => ({
-  now,
-  idleTimeoutMs: 5 * MINUTE,
-  disconnectGraceMs: 90_000,
-  maxAgeMs: 0,
-});
-
-const dueIds = (now = NOW) => dueReasons(table, search(now));
+const dueIds = (now = NOW) => dueReasons(table, searchAt(now));
 
 const itemOf = (userId: string) => rawItem(table, userId);
 

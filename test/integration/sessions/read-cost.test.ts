@@ -4,7 +4,13 @@ import type {
   FindCandidatesOptions,
   Session,
 } from '../../../src/sessions/session-store.js';
-import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';
+import {
+  aSession,
+  createTestTable,
+  searchAt,
+  seedSessions,
+  type TestTable,
+} from '../../helpers/dynamo.js';
 
 /**
  * "Cost follows the work": a search over 20,000 live sessions and 200 due
@@ -13,13 +19,7 @@ import { aSession, createTestTable, seedSessions, type TestTable } from '../../h
  */
 const NOW = Date.UTC(2026, 0, 1, 12);
 const MINUTE = 60_000;
-const options: FindCandidatesOptions = {
-  now: NOW,
-  idleTimeoutMs: 5 * MINUTE,
-  disconnectGraceMs: 90_000,
-  maxAgeMs: 0,
-  pageSize: 100,
-};
+const options: FindCandidatesOptions = { ...searchAt(NOW), pageSize: 100 };
 
 const LIVE = 20_000;
 let table: TestTable;

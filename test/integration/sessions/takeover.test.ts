@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaimLostError } from '../../../src/errors.js';
-import type { Claim, FindCandidatesOptions, Session } from '../../../src/sessions/session-store.js';
+import type { Claim, Session } from '../../../src/sessions/session-store.js';
 import { shardOf } from '../../../src/sessions/shard.js';
 import {
   createTestTable,
   dueReasons,
   rawItem,
+  searchAt,
   seedAndClaim,
   type TestTable,
 } from '../../helpers/dynamo.js';
@@ -15,15 +16,9 @@ const MINUTE = 60_000;
 const LEASE = MINUTE;
 /** When the dead run's lease has ended. */
 const LATER = NOW + LEASE + 1000;
-const search = (now: number): FindCandidatesOptions => ({
-  now,
-  idleTimeoutMs: 5 * MINUTE,
-  disconnectGraceMs: 90_000,
-  maxAgeMs: 0,
-});
 let table: TestTable;
 
-const dueAt = (now: number) => dueReasons(table, search(now));
+const dueAt = (now: number) => dueReasons(table, searchAt(now));
 
 const itemOf = (userId: string) => rawItem(table, userId);
 
