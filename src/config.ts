@@ -1,4 +1,6 @@
 import { ConfigError } from './errors.js';
+import { loadPoliciesFile } from './policies/policies-file.js';
+import { SessionClasses } from './policies/session-classes.js';
 
 /** Every setting car-reaper reads, parsed once at start into one typed object. */
 export interface Config {
@@ -24,8 +26,17 @@ export interface Config {
   disconnectGraceSeconds: number;
   /** `MAX_SESSION_AGE_SECONDS`; 0 turns the cap off. @default 0 */
   maxSessionAgeSeconds: number;
+  /** `WARN_BEFORE_SECONDS`: warn this long before a session becomes due; 0 = no warnings. @default 0 */
+  warnBeforeSeconds: number;
   /** `WEBHOOK_SECRET`; without it the webhook endpoints refuse every request. */
   webhookSecret?: string;
+  /** `POLICIES_FILE`: the YAML file the named session classes came from. */
+  policiesFile?: string;
+  /**
+   * The session classes: `default` from the variables above, plus the named
+   * classes of `POLICIES_FILE`, read and validated here, at start.
+   */
+  classes: SessionClasses;
 }
 
 type Env = Record<string, string | undefined>;
@@ -76,6 +87,16 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const dynamodbEndpoint = present(env, 'DYNAMODB_ENDPOINT');
   const carConcurrency = present(env, 'CAR_CONCURRENCY');
+  const idleTimeoutSeconds = number(env, 'IDLE_TIMEOUT_SECONDS', 300, { min: 1 });
+  const disconnectGraceSeconds = number(env, 'DISCONNECT_GRACE_SECONDS', 90);
+  const maxSessionAgeSeconds = number(env, 'MAX_SESSION_AGE_SECONDS', 0);
+  const warnBeforeSeconds = number(env, 'WARN_BEFORE_SECONDS', 0);
+  const policiesFile = present(env, 'POLICIES_FILE');
+  const classes = new SessionClasses(
+    { idleTimeoutSeconds, disconnectGraceSeconds, maxSessionAgeSeconds, warnBeforeSeconds },
+    policiesFile === undefined ? {} : loadPoliciesFile(policiesFile),
+    policiesFile,
+  );
   return {
     tableName,
     dynamodbEndpoint:
@@ -91,10 +112,13 @@ export function loadConfig(env: Env = process.env): Config {
     carConcurrency:
       carConcurrency === undefined ? undefined : number(env, 'CAR_CONCURRENCY', 0, { min: 1 }),
     carTimeoutMs: number(env, 'CAR_TIMEOUT_MS', 5000, { min: 1 }),
-    idleTimeoutSeconds: number(env, 'IDLE_TIMEOUT_SECONDS', 300, { min: 1 }),
-    disconnectGraceSeconds: number(env, 'DISCONNECT_GRACE_SECONDS', 90),
-    maxSessionAgeSeconds: number(env, 'MAX_SESSION_AGE_SECONDS', 0),
+    idleTimeoutSeconds,
+    disconnectGraceSeconds,
+    maxSessionAgeSeconds,
+    warnBeforeSeconds,
     webhookSecret: present(env, 'WEBHOOK_SECRET'),
+    policiesFile,
+    classes,
   };
 }
 

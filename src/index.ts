@@ -6,6 +6,7 @@ export {
   type ActivityRecorder,
   type ActivityRecorderOptions,
   createActivityRecorder,
+  type RecordActivityOptions,
 } from './client/activity-recorder.js';
 export {
   createWebhookClient,
@@ -21,6 +22,7 @@ export {
   StoreError,
   ValidationError,
 } from './errors.js';
+export { type ClassPolicy, DEFAULT_CLASS, SessionClasses } from './policies/session-classes.js';
 export type { SessionState } from './sessions/session-store.js';
 export {
   SIGNATURE_HEADER,

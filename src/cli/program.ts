@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerActivityCommands } from './commands/activity.js';
+import { registerExemptCommand } from './commands/exempt.js';
 import { registerReapCommands } from './commands/reap.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerTableCommands } from './commands/table.js';
@@ -38,6 +39,7 @@ export function buildProgram(
   registerActivityCommands(program, ctx);
   registerReapCommands(program, ctx);
   registerStatusCommand(program, ctx);
+  registerExemptCommand(program, ctx);
   for (const register of extra) register(program, ctx);
   return program;
 }

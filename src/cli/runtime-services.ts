@@ -6,6 +6,7 @@ import { createRuntime, type Runtime } from '../runtime.js';
 import { createDynamoDbClient, endpointOf } from '../sessions/dynamodb-client.js';
 import { DynamoDbSessionStore } from '../sessions/dynamodb-session-store.js';
 import { ensureTable } from '../sessions/table-definition.js';
+import { callerIdentity } from './caller-identity.js';
 import type { CliServices, ServicesFactory } from './services.js';
 
 /**
@@ -17,20 +18,19 @@ export function runtimeServices(options: { logger?: Logger } = {}): ServicesFact
   return (config: Config): CliServices => {
     let client: DynamoDBClient | undefined;
     let runtime: Runtime | undefined;
+    let store: DynamoDbSessionStore | undefined;
     const dynamo = () => {
       client ??= createDynamoDbClient(config);
       return client;
     };
     const wired = () => {
-      runtime ??= createRuntime(config, {
-        store: new DynamoDbSessionStore({
-          client: dynamo(),
-          tableName: config.tableName,
-          endpoint: endpointOf(config),
-        }),
-        logger: options.logger,
+      store ??= new DynamoDbSessionStore({
+        client: dynamo(),
+        tableName: config.tableName,
+        endpoint: endpointOf(config),
       });
-      return runtime;
+      runtime ??= createRuntime(config, { store, logger: options.logger });
+      return { runtime, store };
     };
     return {
       config,
@@ -39,12 +39,14 @@ export function runtimeServices(options: { logger?: Logger } = {}): ServicesFact
         return { created };
       },
       store: () => wired().store,
+      exemptions: () => wired().store,
+      callerIdentity: () => callerIdentity(config),
       car: () => {
         // The runtime builds its CAR client on first call; fail here, naming the variable.
         requireTencentCredentials(config);
-        return wired().car;
+        return wired().runtime.car;
       },
-      reaper: () => wired().reaper,
+      reaper: () => wired().runtime.reaper,
       rateBudget: () =>
         runtime?.budget instanceof SharedRateBudget ? runtime.budget.stats() : undefined,
       close: async () => {

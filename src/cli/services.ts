@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import type { WebhookDeps } from '../handlers/deps.js';
 import type { Logger } from '../logger.js';
 import type { Reaper } from '../reaper/types.js';
-import type { SessionStore } from '../sessions/session-store.js';
+import type { ExemptionStore, SessionStore } from '../sessions/session-store.js';
 
 /**
  * What the commands use, built from one {@link Config}. Each part is created on
@@ -17,6 +17,10 @@ export interface CliServices {
   /** Creates the table and its indexes unless they exist; says whether it created it. */
   ensureTable(): Promise<{ created: boolean }>;
   store(): SessionStore;
+  /** Exemptions on the same table's sessions. */
+  exemptions(): ExemptionStore;
+  /** Who runs the command, recorded with an exemption: the AWS principal, or the local user. */
+  callerIdentity(): Promise<string>;
   /** Throws a ConfigError naming the variable when credentials are missing. */
   car(): CarApi;
   /** Throws a ConfigError naming the variable when credentials are missing. */

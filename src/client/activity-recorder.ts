@@ -5,10 +5,23 @@ import { DynamoDbSessionStore } from '../sessions/dynamodb-session-store.js';
 
 /** Options of {@link createActivityRecorder}. */
 export interface ActivityRecorderOptions {
-  /** Settings (table, region, endpoint). @default loadConfig(process.env) */
-  config?: Pick<Config, 'tableName' | 'awsRegion' | 'dynamodbEndpoint'>;
+  /**
+   * Settings (table, region, endpoint; `classes`, the session classes a
+   * `class` may name). @default loadConfig(process.env); without `classes`,
+   * those of the environment's POLICIES_FILE
+   */
+  config?: Pick<Config, 'tableName' | 'awsRegion' | 'dynamodbEndpoint'> &
+    Partial<Pick<Config, 'classes'>>;
   /** A DynamoDB client of your own (its credentials, agent, retries); closing it stays yours. */
   client?: DynamoDBClient;
+}
+
+/** Options of {@link ActivityRecorder.recordActivity}. */
+export interface RecordActivityOptions {
+  /** When the users were active, epoch ms. @default now */
+  at?: number;
+  /** A class of the policies file. @default each session's own */
+  class?: string;
 }
 
 /** Records what the customer's backend knows about its users, in the table car-reaper reaps. */
@@ -16,8 +29,14 @@ export interface ActivityRecorder {
   /**
    * Records that users are active at `at` (epoch ms; @default now). Call it on
    * every heartbeat or user action; a destroyed session comes back as a new one.
+   * `class` puts the sessions in a class of the policies file (`default`
+   * takes them out of any); an unknown class throws a ValidationError.
+   * Without it each session keeps the class it has.
    */
-  recordActivity(userIds: string | readonly string[], at?: number): Promise<void>;
+  recordActivity(
+    userIds: string | readonly string[],
+    atOrOptions?: number | RecordActivityOptions,
+  ): Promise<void>;
   /** Records that a user disconnected at `at` (epoch ms; @default now); the grace period starts. */
   recordDisconnect(userId: string, at?: number): Promise<void>;
   /** Closes the DynamoDB client if the recorder created it. */
@@ -32,6 +51,7 @@ export interface ActivityRecorder {
  * @example
  * const activity = createActivityRecorder(); // SESSIONS_TABLE, AWS_REGION from the environment
  * await activity.recordActivity(['user-1', 'user-2']);
+ * await activity.recordActivity('booth-1', { class: 'kiosk' });
  * await activity.recordDisconnect('user-1');
  */
 export function createActivityRecorder(options: ActivityRecorderOptions = {}): ActivityRecorder {
@@ -42,9 +62,16 @@ export function createActivityRecorder(options: ActivityRecorderOptions = {}): A
     tableName: config.tableName,
     endpoint: endpointOf(config),
   });
+  let classes = options.config?.classes;
   return {
-    recordActivity: (userIds, at = Date.now()) =>
-      store.recordActivity(typeof userIds === 'string' ? [userIds] : userIds, at),
+    recordActivity: async (userIds, atOrOptions = {}) => {
+      const { at = Date.now(), class: sessionClass } =
+        typeof atOrOptions === 'number' ? { at: atOrOptions } : atOrOptions;
+      const ids = typeof userIds === 'string' ? [userIds] : userIds;
+      if (sessionClass === undefined) return store.recordActivity(ids, at);
+      classes ??= loadConfig().classes;
+      return store.recordActivity(ids, at, { class: classes.assertKnown(sessionClass, 'class') });
+    },
     recordDisconnect: (userId, at = Date.now()) => store.recordDisconnect(userId, at),
     close: () => {
       if (!options.client) client.destroy();

@@ -13,7 +13,9 @@ export interface WebhookDeps {
   store: Pick<SessionStore, 'recordActivity' | 'recordDisconnect' | 'get'>;
   /** Used only for an immediate destroy (`DISCONNECT_GRACE_SECONDS=0`). */
   reaper: Reaper;
-  config: Pick<Config, 'webhookSecret' | 'disconnectGraceSeconds'>;
+  /** `classes`: the session classes a heartbeat's `class` may name. @default `default` only */
+  config: Pick<Config, 'webhookSecret' | 'disconnectGraceSeconds'> &
+    Partial<Pick<Config, 'classes'>>;
   clock: Clock;
   logger: Logger;
   /**

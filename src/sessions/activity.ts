@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_CLASS } from '../policies/session-classes.js';
 import {
   MAX_WRITE_ROUNDS,
   replaceIfUnchanged,
@@ -59,8 +60,13 @@ export async function recordActivityFor(
   context: StoreContext,
   userId: string,
   at: number,
+  sessionClass?: string,
 ): Promise<void> {
   const shard = shardOf(userId);
+  // A class given is written with the activity (`default` is the absence of one).
+  const named = sessionClass !== undefined && sessionClass !== DEFAULT_CLASS;
+  const setClass = named ? ', #class = :class' : '';
+  const removeClass = sessionClass === DEFAULT_CLASS ? ' REMOVE #class' : '';
   const first = await updateIfMatches(
     context,
     {
@@ -68,11 +74,14 @@ export async function recordActivityFor(
       UpdateExpression:
         'SET lastActiveAt = :at, dueAt = :at, dueShard = :activeShard, ageShard = :ageShard, ' +
         '#state = :active, startedAt = if_not_exists(startedAt, :at), ' +
-        'attempts = if_not_exists(attempts, :zero), version = if_not_exists(version, :zero) + :one',
+        `attempts = if_not_exists(attempts, :zero), version = if_not_exists(version, :zero) + :one${setClass}${removeClass}`,
       ConditionExpression:
         'attribute_not_exists(userId) OR ' +
         '(#state = :active AND attribute_not_exists(nextAttemptAt) AND lastActiveAt < :at)',
-      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeNames: {
+        '#state': 'state',
+        ...(sessionClass === undefined ? {} : { '#class': 'class' }),
+      },
       ExpressionAttributeValues: {
         ':at': N(at),
         ':active': S('active'),
@@ -80,6 +89,7 @@ export async function recordActivityFor(
         ':ageShard': S(shardKey(AGE_FAMILY, shard)),
         ':zero': N(0),
         ':one': N(1),
+        ...(named ? { ':class': S(sessionClass) } : {}),
       },
     },
     'UpdateItem (activity)',
@@ -88,7 +98,7 @@ export async function recordActivityFor(
     context,
     userId,
     first,
-    (current) => applyActivity(userId, current, at),
+    (current) => applyActivity(userId, current, at, sessionClass),
     'PutItem (activity)',
   );
 }

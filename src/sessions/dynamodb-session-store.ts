@@ -9,14 +9,19 @@ import { StoreError, ValidationError } from '../errors.js';
 import { recordActivityFor, recordDisconnectFor } from './activity.js';
 import { findDueCandidates } from './candidate-finder.js';
 import { claimSession, claimSessionByUserId } from './claims.js';
+import { exemptSession, listSessionExemptions, removeSessionExemption } from './exemptions.js';
 import { itemToSession } from './item-mapping.js';
 import { recordClaimOutcome } from './outcomes.js';
 import { RESERVED_USER_ID_PREFIX } from './schema.js';
 import {
+  type ActivityOptions,
   type Candidate,
   type Claim,
   type ClaimOptions,
   type ClaimResult,
+  type Exemption,
+  type ExemptionEntry,
+  type ExemptionStore,
   type FindCandidatesOptions,
   type Outcome,
   SESSION_STATES,
@@ -26,6 +31,7 @@ import {
 } from './session-store.js';
 import { emptyReadStats, type ReadStats, StoreContext } from './store-context.js';
 import {
+  assertClassName,
   assertNumberAtLeast,
   assertText,
   assertTimestamp,
@@ -53,7 +59,7 @@ export interface DynamoDbSessionStoreOptions {
  * machine: transitions.ts; claims and outcomes: claims.ts, outcomes.ts.
  * Every DynamoDB failure leaves as a StoreError (or ClaimLostError).
  */
-export class DynamoDbSessionStore implements SessionStore {
+export class DynamoDbSessionStore implements SessionStore, ExemptionStore {
   /** What candidate searches have read so far (cumulative; snapshot it around a search). */
   readonly readStats: ReadStats = emptyReadStats();
   private readonly context: StoreContext;
@@ -80,13 +86,20 @@ export class DynamoDbSessionStore implements SessionStore {
    * failures; every id is attempted even when some fail, then the first
    * failure is thrown, counting the others.
    */
-  async recordActivity(userIds: readonly string[], at: number): Promise<void> {
+  async recordActivity(
+    userIds: readonly string[],
+    at: number,
+    options: ActivityOptions = {},
+  ): Promise<void> {
     assertUserIds(userIds);
     assertTimestamp(at, 'at');
+    if (options.class !== undefined) assertClassName(options.class);
     const unique = [...new Set(userIds)];
     const limit = pLimit(this.activityConcurrency);
     const results = await Promise.allSettled(
-      unique.map((userId) => limit(() => recordActivityFor(this.context, userId, at))),
+      unique.map((userId) =>
+        limit(() => recordActivityFor(this.context, userId, at, options.class)),
+      ),
     );
     const failures = results.flatMap((result, index) =>
       result.status === 'rejected' ? [{ userId: unique[index], reason: result.reason }] : [],
@@ -163,6 +176,37 @@ export class DynamoDbSessionStore implements SessionStore {
         );
     }
     await recordClaimOutcome(this.context, claim, outcome);
+  }
+
+  async setExemption(
+    userIds: readonly string[],
+    exemption: Exemption,
+  ): Promise<{ missing: string[] }> {
+    assertUserIds(userIds);
+    assertTimestamp(exemption?.until, 'until');
+    assertTimestamp(exemption.at, 'at');
+    assertText(exemption.reason, 'reason', 1024);
+    assertText(exemption.by, 'by', 256);
+    const unique = [...new Set(userIds)];
+    const limit = pLimit(this.activityConcurrency);
+    const written = await Promise.all(
+      unique.map((userId) => limit(() => exemptSession(this.context, userId, exemption))),
+    );
+    return { missing: unique.filter((_, index) => !written[index]) };
+  }
+
+  async removeExemption(userIds: readonly string[]): Promise<{ removed: string[] }> {
+    assertUserIds(userIds);
+    const unique = [...new Set(userIds)];
+    const limit = pLimit(this.activityConcurrency);
+    const removed = await Promise.all(
+      unique.map((userId) => limit(() => removeSessionExemption(this.context, userId))),
+    );
+    return { removed: unique.filter((_, index) => removed[index]) };
+  }
+
+  listExemptions(): Promise<ExemptionEntry[]> {
+    return listSessionExemptions(this.context);
   }
 
   async get(userId: string): Promise<Session | undefined> {

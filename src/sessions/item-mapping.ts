@@ -109,6 +109,8 @@ export function sessionToItem(session: Session, extras: ItemExtras = {}, now?: n
     leaseExpiresAt: session.leaseExpiresAt,
     claimedAt: session.claimedAt,
     claimVersion: extras.claimVersion,
+    exemptUntil: session.exemptUntil,
+    exemptSetAt: session.exemptSetAt,
   };
   for (const [name, value] of Object.entries(optionalNumbers)) {
     if (value !== undefined) item[name] = N(value);
@@ -118,6 +120,9 @@ export function sessionToItem(session: Session, extras: ItemExtras = {}, now?: n
     requestId: session.requestId,
     reapedBy: session.reapedBy,
     claimToken: extras.claimToken,
+    class: session.class,
+    exemptReason: session.exemptReason,
+    exemptBy: session.exemptBy,
   };
   for (const [name, value] of Object.entries(optionalStrings)) {
     if (value !== undefined) item[name] = S(value);
@@ -160,6 +165,11 @@ export function itemToSession(item: Item): Session {
     lastError: string(item, 'lastError'),
     requestId: string(item, 'requestId'),
     reapedBy: string(item, 'reapedBy'),
+    class: string(item, 'class'),
+    exemptUntil: number(item, 'exemptUntil'),
+    exemptReason: string(item, 'exemptReason'),
+    exemptBy: string(item, 'exemptBy'),
+    exemptSetAt: number(item, 'exemptSetAt'),
   };
   for (const [name, value] of Object.entries(optional)) {
     if (value !== undefined) Object.assign(session, { [name]: value });

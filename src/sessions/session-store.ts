@@ -39,6 +39,59 @@ export interface Session {
   claimedAt?: number;
   /** Bumped by every write; a claim is conditional on it. */
   version: number;
+  /** The session's class (policies file); absent = the default class. */
+  class?: string;
+  /** The session is not reaped before this time (epoch ms); it is judged by its class after it. */
+  exemptUntil?: number;
+  /** Why it is exempt (operator's text). */
+  exemptReason?: string;
+  /** Who set the exemption (an AWS principal or a local user). */
+  exemptBy?: string;
+  /** When the exemption was set. */
+  exemptSetAt?: number;
+}
+
+/** Options of {@link SessionStore.recordActivity}. */
+export interface ActivityOptions {
+  /**
+   * Puts the sessions in this class (checked against the policies by the
+   * caller); `default` clears it. @default the class each session has
+   */
+  class?: string;
+}
+
+/** An exemption to record on sessions: they are not reaped before `until`. */
+export interface Exemption {
+  until: number;
+  reason: string;
+  /** Who sets it. */
+  by: string;
+  /** When it is set. */
+  at: number;
+}
+
+/** A session's exemption, as `exempt --list` shows it. */
+export interface ExemptionEntry {
+  userId: string;
+  state: SessionState;
+  class?: string;
+  until: number;
+  reason: string;
+  by?: string;
+  setAt?: number;
+}
+
+/** Exemptions on sessions (an operator's tool, beside the reaper's {@link SessionStore}). */
+export interface ExemptionStore {
+  /**
+   * Exempts recorded sessions until `exemption.until`. Returns the user ids
+   * that have no session recorded (nothing is written for them).
+   */
+  setExemption(userIds: readonly string[], exemption: Exemption): Promise<{ missing: string[] }>;
+  /** Removes exemptions; returns the user ids that had one. */
+  removeExemption(userIds: readonly string[]): Promise<{ removed: string[] }>;
+  /** Every exemption recorded, ended ones included, soonest end first. */
+  listExemptions(): Promise<ExemptionEntry[]>;
 }
 
 /** Why a session is due. */
@@ -110,7 +163,7 @@ export type Outcome =
 
 export interface SessionStore {
   /** Records activity for many users at `at`; revives destroyed/failed sessions as new ones. */
-  recordActivity(userIds: readonly string[], at: number): Promise<void>;
+  recordActivity(userIds: readonly string[], at: number, options?: ActivityOptions): Promise<void>;
   /** Marks the user disconnected at `at` (creating the session if needed). */
   recordDisconnect(userId: string, at: number): Promise<void>;
   /** Pages of due sessions; the read cost follows the number of due sessions. */

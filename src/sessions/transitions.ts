@@ -1,3 +1,4 @@
+import { DEFAULT_CLASS } from '../policies/session-classes.js';
 import type { Session } from './session-store.js';
 
 /**
@@ -24,6 +25,15 @@ const newLife = (userId: string, at: number, version: number): Session => ({
   version,
 });
 
+/** What a new life of a user id keeps from the last one: its class and its exemption. */
+const carriedOver = (session: Session): Partial<Session> => {
+  const kept: Partial<Session> = {};
+  for (const name of ['class', 'exemptUntil', 'exemptReason', 'exemptBy', 'exemptSetAt'] as const) {
+    if (session[name] !== undefined) Object.assign(kept, { [name]: session[name] });
+  }
+  return kept;
+};
+
 /** Activity cancels a pending retry: the user is back, so the earlier failure no longer applies. */
 const withoutRetry = (session: Session): Session => {
   if (session.nextAttemptAt === undefined) return session;
@@ -47,7 +57,32 @@ export function applyActivity(
   userId: string,
   current: Session | undefined,
   at: number,
+  sessionClass?: string,
 ): Session | undefined {
+  return inClass(current, activityAt(userId, current, at), sessionClass);
+}
+
+/**
+ * Puts the session that activity leaves (`next`, or `current` when the
+ * activity itself changed nothing) in `sessionClass` (`default` clears it).
+ * A class is a fact about the session, so it is applied even with a late
+ * timestamp.
+ */
+function inClass(
+  current: Session | undefined,
+  next: Session | undefined,
+  sessionClass: string | undefined,
+): Session | undefined {
+  const base = next ?? current;
+  if (sessionClass === undefined || base === undefined) return next;
+  const wanted = sessionClass === DEFAULT_CLASS ? undefined : sessionClass;
+  if (base.class === wanted) return next;
+  const { class: _previous, ...rest } = base;
+  const version = next ? next.version : base.version + 1;
+  return wanted === undefined ? { ...rest, version } : { ...rest, class: wanted, version };
+}
+
+function activityAt(userId: string, current: Session | undefined, at: number): Session | undefined {
   if (current === undefined) return newLife(userId, at, 1);
   if (at <= current.lastActiveAt) return undefined;
   const version = current.version + 1;
@@ -64,9 +99,9 @@ export function applyActivity(
     }
     case 'destroyed':
       if (at <= (current.destroyedAt ?? Number.NEGATIVE_INFINITY)) return raised;
-      return newLife(current.userId, at, version);
+      return { ...newLife(current.userId, at, version), ...carriedOver(current) };
     case 'failed':
-      return newLife(current.userId, at, version);
+      return { ...newLife(current.userId, at, version), ...carriedOver(current) };
   }
 }
 

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { CLASS_NAME_PATTERN } from '../policies/session-classes.js';
 import { MAX_USER_ID_LENGTH, RESERVED_USER_ID_PREFIX } from './schema.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
@@ -32,6 +33,19 @@ export function assertUserIds(value: unknown, field = 'userIds'): asserts value 
   value.forEach((userId, index) => {
     assertUserId(userId, `${field}[${index}]`);
   });
+}
+
+/**
+ * Throws unless `value` is shaped like a class name. Whether the class exists
+ * is the policies' business (SessionClasses.assertKnown), checked by the caller.
+ */
+export function assertClassName(value: unknown, field = 'class'): asserts value is string {
+  if (typeof value !== 'string' || !CLASS_NAME_PATTERN.test(value)) {
+    throw new ValidationError(
+      field,
+      `must be 1-64 of A-Z, a-z, 0-9, _, ., - (starting with a letter or digit), got ${describe(value)}`,
+    );
+  }
 }
 
 /** Throws unless `value` is a finite, non-negative epoch-millisecond timestamp. */

@@ -13,21 +13,32 @@ export function registerActivityCommands(program: Command, ctx: CommandContext):
     .description('record activity now (like the heartbeat webhook)')
     .argument('[userId...]', 'CAR UserIds')
     .option('--stdin', 'read user ids from stdin, one a line')
+    .option('--class <name>', 'put the sessions in this class of the policies file')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ car-reaper touch user-1 user-2\n  $ cut -f1 users.tsv | car-reaper touch --stdin',
+      '\nExamples:\n  $ car-reaper touch user-1 user-2\n  $ car-reaper touch --class kiosk booth-1\n' +
+        '  $ cut -f1 users.tsv | car-reaper touch --stdin',
     )
-    .action(async (userIds: string[], options: { stdin?: boolean }) => {
+    .action(async (userIds: string[], options: { stdin?: boolean; class?: string }) => {
       if (options.stdin && userIds.length > 0) {
         throw new ValidationError('userId', 'give user ids as arguments or with --stdin, not both');
       }
       if (!options.stdin && userIds.length === 0) {
         throw new ValidationError('userId', 'give at least one user id (or --stdin)');
       }
-      const store = ctx.services().store();
+      const services = ctx.services();
+      const sessionClass =
+        options.class === undefined
+          ? undefined
+          : services.config.classes.assertKnown(options.class, '--class');
+      const store = services.store();
       let count = 0;
       const record = async (batch: string[]) => {
-        await store.recordActivity(batch, Date.now());
+        await store.recordActivity(
+          batch,
+          Date.now(),
+          sessionClass === undefined ? {} : { class: sessionClass },
+        );
         count += batch.length;
       };
       if (options.stdin) {

@@ -22,6 +22,8 @@ export interface StatusReport {
   table: string;
   sessions: Record<SessionState, number>;
   totalSessions: number;
+  /** Exemptions in force now, and the soonest of their ends (ISO-8601; null when none). */
+  exemptions: { active: number; soonestEnd: string | null };
   car: CarStatus;
 }
 
@@ -82,11 +84,18 @@ export function registerStatusCommand(program: Command, ctx: CommandContext): vo
       const services = ctx.services();
       // Counts first: DynamoDB out of reach is an error (exit 1); CAR out of reach is reported.
       const sessions = await services.store().counts();
+      const now = Date.now();
+      const inForce = (await services.exemptions().listExemptions()).filter((e) => e.until > now);
+      const soonest = inForce[0]?.until;
       const car = await carStatus(services);
       const report: StatusReport = {
         table: services.config.tableName,
         sessions,
         totalSessions: SESSION_STATES.reduce((sum, state) => sum + (sessions[state] ?? 0), 0),
+        exemptions: {
+          active: inForce.length,
+          soonestEnd: soonest === undefined ? null : new Date(soonest).toISOString(),
+        },
         car,
       };
       if (options.json) {
@@ -94,8 +103,11 @@ export function registerStatusCommand(program: Command, ctx: CommandContext): vo
         return;
       }
       const rows = SESSION_STATES.map((state) => [state, sessions[state] ?? 0] as const);
+      const exempt = report.exemptions.soonestEnd
+        ? `${report.exemptions.active} exempt, the soonest until ${report.exemptions.soonestEnd}`
+        : 'no exemptions in force';
       ctx.io.out(
-        `table ${report.table}\n\n${renderTable(['state', 'sessions'], [...rows, ['total', report.totalSessions]])}\n\n${renderCar(car)}\n`,
+        `table ${report.table}\n\n${renderTable(['state', 'sessions'], [...rows, ['total', report.totalSessions]])}\n\n${exempt}\n${renderCar(car)}\n`,
       );
     });
 }

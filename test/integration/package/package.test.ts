@@ -17,7 +17,12 @@ let template: Template;
 let output = '';
 
 beforeAll(() => {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: outDir };
+  // Packaged with the example policies file, as an operator with session classes would.
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: outDir,
+    POLICIES_FILE: 'examples/policies.yml',
+  };
   const result = spawnSync(
     process.execPath,
     [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--package', outDir],
@@ -103,6 +108,20 @@ describe('serverless package', () => {
         TENCENTCLOUD_SECRET_ID_PARAMETER: '/car-reaper/dev/tencent-secret-id',
         WEBHOOK_SECRET_PARAMETER: '/car-reaper/dev/webhook-secret',
       });
+    }
+  });
+
+  it('packages the policies file with every function, at the path POLICIES_FILE names there', () => {
+    for (const name of ['reap', 'disconnect', 'heartbeat']) {
+      const listing = spawnSync('unzip', ['-Z1', join(outDir, `${name}.zip`)], {
+        encoding: 'utf8',
+      });
+      expect(listing.stdout.split('\n')).toContain('examples/policies.yml');
+    }
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, string> })
+        .Variables;
+      expect(variables.POLICIES_FILE).toBe('examples/policies.yml');
     }
   });
 

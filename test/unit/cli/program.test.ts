@@ -41,6 +41,12 @@ function fakeServices(options: { reap?: (o: ReapOptions) => ReapSummary; car?: C
     config,
     ensureTable: async () => ({ created: true }),
     store: () => store,
+    exemptions: () => ({
+      setExemption: async () => ({ missing: [] }),
+      removeExemption: async () => ({ removed: [] }),
+      listExemptions: async () => [],
+    }),
+    callerIdentity: async () => 'local:test@host',
     car: () => {
       if (!options.car) throw new ConfigError('TENCENTCLOUD_SECRET_ID', 'is required to call CAR');
       return options.car;
