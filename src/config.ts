@@ -1,6 +1,7 @@
 import { ConfigError } from './errors.js';
 import { loadPoliciesFile } from './policies/policies-file.js';
 import { SessionClasses } from './policies/session-classes.js';
+import { webhookKeys } from './webhook/signature.js';
 
 /** Every setting car-reaper reads, parsed once at start into one typed object. */
 export interface Config {
@@ -28,7 +29,11 @@ export interface Config {
   maxSessionAgeSeconds: number;
   /** `WARN_BEFORE_SECONDS`: warn this long before a session becomes due; 0 = no warnings. @default 0 */
   warnBeforeSeconds: number;
-  /** `WEBHOOK_SECRET`; without it the webhook endpoints refuse every request. */
+  /**
+   * `WEBHOOK_SECRET`: one or more Standard Webhooks secrets (`whsec_<base64>`,
+   * at least 24 bytes) separated by spaces, any of which verifies; without it
+   * the webhook endpoints refuse every request.
+   */
   webhookSecret?: string;
   /** `POLICIES_FILE`: the YAML file the named session classes came from. */
   policiesFile?: string;
@@ -116,11 +121,22 @@ export function loadConfig(env: Env = process.env): Config {
     disconnectGraceSeconds,
     maxSessionAgeSeconds,
     warnBeforeSeconds,
-    webhookSecret: present(env, 'WEBHOOK_SECRET'),
+    webhookSecret: webhookSecret(env),
     policiesFile,
     classes,
   };
 }
+
+const webhookSecret = (env: Env): string | undefined => {
+  const raw = present(env, 'WEBHOOK_SECRET');
+  if (raw === undefined) return undefined;
+  try {
+    webhookKeys(raw);
+  } catch (error) {
+    throw new ConfigError('WEBHOOK_SECRET', (error as Error).message);
+  }
+  return raw;
+};
 
 /** Throws a {@link ConfigError} unless both Tencent credentials are set. */
 export function requireTencentCredentials(config: Config): {

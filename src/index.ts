@@ -25,7 +25,15 @@ export {
 export { type ClassPolicy, DEFAULT_CLASS, SessionClasses } from './policies/session-classes.js';
 export type { SessionState } from './sessions/session-store.js';
 export {
+  DISCONNECT_TYPE,
+  HEARTBEAT_TYPE,
+} from './webhook/payloads.js';
+export {
+  generateWebhookSecret,
+  ID_HEADER,
   SIGNATURE_HEADER,
+  type SignOptions,
+  signatureHeader,
   signWebhook,
   TIMESTAMP_HEADER,
   verifyWebhookSignature,

@@ -16,9 +16,11 @@ import { createReaper } from './reaper/reaper.js';
 import type { ReaperSettings } from './reaper/settings.js';
 import { SlidingWindowLimiter } from './reaper/sliding-window-limiter.js';
 import type { Reaper } from './reaper/types.js';
-import { createDynamoDbClient } from './sessions/dynamodb-client.js';
+import { createDynamoDbClient, endpointOf } from './sessions/dynamodb-client.js';
 import { DynamoDbSessionStore } from './sessions/dynamodb-session-store.js';
 import type { SessionStore } from './sessions/session-store.js';
+import { type DeliveryLog, MemoryDeliveryLog } from './webhook/deliveries/delivery-log.js';
+import { DynamoDbDeliveryLog } from './webhook/deliveries/dynamodb-delivery-log.js';
 
 /** Everything a trigger (Lambda function, CLI command, local stack) needs, wired from config. */
 export interface Runtime {
@@ -29,6 +31,8 @@ export interface Runtime {
   reaper: Reaper;
   /** One budget for every run in this process: they all draw on one quota. */
   budget: RateBudget;
+  /** Webhook delivery ids (in the sessions table when the sessions are in DynamoDB). */
+  deliveries: DeliveryLog;
   /** Closes the clients' keep-alive sockets (the CLI exits cleanly after it). */
   close(): Promise<void>;
 }
@@ -47,6 +51,8 @@ export interface RuntimeOverrides {
    * DynamoDbSessionStore given), else 'local' (an in-memory store in tests)
    */
   budgetMode?: 'shared' | 'local';
+  /** @default in the sessions table when they are in DynamoDB, else in memory */
+  deliveries?: DeliveryLog;
   clock?: Clock;
   sleep?: Sleep;
   logger?: Logger;
@@ -150,6 +156,17 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
         ...overrides.reaper,
       },
     });
+  let deliveryClient: DynamoDBClient | undefined;
+  let deliveries = overrides.deliveries;
+  if (!deliveries && inDynamoDb) {
+    deliveryClient = client ?? budgetClient ?? createDynamoDbClient(config);
+    deliveries = new DynamoDbDeliveryLog({
+      client: deliveryClient,
+      tableName: config.tableName,
+      endpoint: endpointOf(config),
+    });
+  }
+  deliveries ??= new MemoryDeliveryLog();
   const engine = shared ? routeReapsByLane(shared, build) : build(budget);
   const reaper: Reaper = {
     reap: async (options) => {
@@ -165,10 +182,12 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     car,
     reaper,
     budget,
+    deliveries,
     close: async () => {
       if (tencent) (await tencent).close();
       client?.destroy();
       if (budgetClient !== client) budgetClient?.destroy();
+      if (deliveryClient !== client && deliveryClient !== budgetClient) deliveryClient?.destroy();
     },
   };
 }

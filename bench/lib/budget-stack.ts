@@ -25,7 +25,7 @@ export const benchCredentials = {
   secretId: 'AKIDbenchBudgetSecretId0000000000000',
   secretKey: 'benchBudgetSecretKey000000000000000',
 };
-export const WEBHOOK_SECRET = 'bench-webhook-secret';
+export const WEBHOOK_SECRET = `whsec_${Buffer.from('bench-webhook-secret-0123456').toString('base64')}`;
 
 export interface BudgetStack {
   dynamo: DynamoDbLocal;

@@ -46,7 +46,7 @@ export interface DisconnectSent {
 
 /** POSTs a signed `/disconnect` for `userId`. */
 export async function sendDisconnect(url: string, userId: string): Promise<DisconnectSent> {
-  const body = JSON.stringify({ userId });
+  const body = JSON.stringify({ type: 'session.disconnected', userId });
   const sentAt = Date.now();
   const response = await fetch(`${url}/disconnect`, {
     method: 'POST',

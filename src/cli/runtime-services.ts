@@ -6,6 +6,7 @@ import { createRuntime, type Runtime } from '../runtime.js';
 import { createDynamoDbClient, endpointOf } from '../sessions/dynamodb-client.js';
 import { DynamoDbSessionStore } from '../sessions/dynamodb-session-store.js';
 import { ensureTable } from '../sessions/table-definition.js';
+import { DynamoDbDeliveryLog } from '../webhook/deliveries/dynamodb-delivery-log.js';
 import { callerIdentity } from './caller-identity.js';
 import type { CliServices, ServicesFactory } from './services.js';
 
@@ -29,7 +30,15 @@ export function runtimeServices(options: { logger?: Logger } = {}): ServicesFact
         tableName: config.tableName,
         endpoint: endpointOf(config),
       });
-      runtime ??= createRuntime(config, { store, logger: options.logger });
+      runtime ??= createRuntime(config, {
+        store,
+        deliveries: new DynamoDbDeliveryLog({
+          client: dynamo(),
+          tableName: config.tableName,
+          endpoint: endpointOf(config),
+        }),
+        logger: options.logger,
+      });
       return { runtime, store };
     };
     return {
@@ -47,6 +56,7 @@ export function runtimeServices(options: { logger?: Logger } = {}): ServicesFact
         return wired().runtime.car;
       },
       reaper: () => wired().runtime.reaper,
+      deliveries: () => wired().runtime.deliveries,
       rateBudget: () =>
         runtime?.budget instanceof SharedRateBudget ? runtime.budget.stats() : undefined,
       close: async () => {

@@ -6,6 +6,7 @@ import type { WebhookDeps } from '../handlers/deps.js';
 import type { Logger } from '../logger.js';
 import type { Reaper } from '../reaper/types.js';
 import type { ExemptionStore, SessionStore } from '../sessions/session-store.js';
+import { type DeliveryLog, MemoryDeliveryLog } from '../webhook/deliveries/delivery-log.js';
 
 /**
  * What the commands use, built from one {@link Config}. Each part is created on
@@ -25,6 +26,8 @@ export interface CliServices {
   car(): CarApi;
   /** Throws a ConfigError naming the variable when credentials are missing. */
   reaper(): Reaper;
+  /** Webhook delivery ids. @default in this process's memory */
+  deliveries?(): DeliveryLog;
   /** What the shared DestroySession budget has done so far; undefined if this process has none. */
   rateBudget?(): SharedBudgetStats | undefined;
   /** Releases clients and sockets so the process can exit. */
@@ -41,6 +44,7 @@ export type ServicesFactory = (config: Config) => CliServices;
 export function webhookDeps(services: CliServices, logger: Logger): WebhookDeps {
   return {
     store: services.store(),
+    deliveries: services.deliveries?.() ?? new MemoryDeliveryLog(),
     reaper: { reap: (options) => services.reaper().reap(options) },
     config: services.config,
     clock: systemClock,

@@ -1,13 +1,16 @@
 import { ReaperError } from '../errors.js';
-import { MAX_HEARTBEAT_BATCH } from '../webhook/payloads.js';
-import { signWebhook } from '../webhook/signature.js';
+import { DISCONNECT_TYPE, HEARTBEAT_TYPE, MAX_HEARTBEAT_BATCH } from '../webhook/payloads.js';
+import { signWebhook, webhookKeys } from '../webhook/signature.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../webhook/signed-request.js';
 
 /** Options of {@link createWebhookClient}. */
 export interface WebhookClientOptions {
   /** Base URL of the deployed API (or `car-reaper serve`), e.g. `https://abc.execute-api.../`. */
   url: string;
-  /** `WEBHOOK_SECRET`, the same value the functions are deployed with. */
+  /**
+   * A `whsec_` secret the endpoints accept (`WEBHOOK_SECRET`). Several
+   * separated by spaces sign each request with each, as during a rotation.
+   */
   secret: string;
   /** Per-request timeout in ms. @default 5000 */
   timeoutMs?: number;
@@ -37,7 +40,10 @@ export interface DisconnectResult {
 
 /** A typed, signing client of car-reaper's webhook endpoints. */
 export interface WebhookClient {
-  /** Records that `userId` disconnected (at `at`, epoch ms; @default now). */
+  /**
+   * Records that `userId` disconnected at `at` (epoch ms; @default the time of
+   * signing). The endpoint never records a disconnect later than its own now.
+   */
   disconnect(userId: string, at?: number): Promise<DisconnectResult>;
   /**
    * Records activity now for one or many users. Large lists are sent in
@@ -46,32 +52,37 @@ export interface WebhookClient {
   heartbeat(userIds: string | readonly string[]): Promise<{ recorded: number }>;
 }
 
-/** Splits ids into bodies under both the id-count and byte limits. */
+const heartbeatBody = (userIds: readonly string[]): string =>
+  JSON.stringify({ type: HEARTBEAT_TYPE, userIds });
+
+/** Splits ids into heartbeat bodies under both the id-count and byte limits. */
 export function heartbeatBodies(userIds: readonly string[]): string[] {
   const bodies: string[] = [];
   let batch: string[] = [];
-  // `{"userIds":[]}` plus, per id, its JSON string and a comma.
-  let size = 14;
+  // The empty body plus, per id, its JSON string and a comma.
+  const emptySize = Buffer.byteLength(heartbeatBody([]));
+  let size = emptySize;
   for (const userId of userIds) {
     const idSize = Buffer.byteLength(JSON.stringify(userId)) + 1;
     if (
       batch.length > 0 &&
       (batch.length >= MAX_HEARTBEAT_BATCH || size + idSize > MAX_WEBHOOK_BODY_BYTES)
     ) {
-      bodies.push(JSON.stringify({ userIds: batch }));
+      bodies.push(heartbeatBody(batch));
       batch = [];
-      size = 14;
+      size = emptySize;
     }
     batch.push(userId);
     size += idSize;
   }
-  if (batch.length > 0) bodies.push(JSON.stringify({ userIds: batch }));
+  if (batch.length > 0) bodies.push(heartbeatBody(batch));
   return bodies;
 }
 
 /**
  * A client of `POST /disconnect` and `POST /heartbeat` that signs every body
- * (`X-Reaper-Timestamp`, `X-Reaper-Signature`) so no caller writes HMACs by hand.
+ * per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`)
+ * so no caller writes HMACs by hand. Each request is a new delivery (a new id).
  *
  * @example
  * const reaper = createWebhookClient({ url: process.env.REAPER_URL, secret: process.env.WEBHOOK_SECRET });
@@ -80,6 +91,11 @@ export function heartbeatBodies(userIds: readonly string[]): string[] {
  */
 export function createWebhookClient(options: WebhookClientOptions): WebhookClient {
   if (!options.secret) throw new ReaperError('createWebhookClient: secret is required');
+  try {
+    webhookKeys(options.secret);
+  } catch (error) {
+    throw new ReaperError(`createWebhookClient: secret: ${(error as Error).message}`);
+  }
   const base = new URL(options.url);
   const doFetch = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -105,7 +121,11 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookClien
 
   return {
     async disconnect(userId, at) {
-      const body = JSON.stringify(at === undefined ? { userId } : { userId, at });
+      const body = JSON.stringify(
+        at === undefined
+          ? { type: DISCONNECT_TYPE, userId }
+          : { type: DISCONNECT_TYPE, userId, at },
+      );
       const answer = await post('/disconnect', body);
       return {
         userId: String(answer.userId ?? userId),

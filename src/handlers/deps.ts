@@ -3,6 +3,17 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Reaper, ReapSummary } from '../reaper/types.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import type { DeliveryLog } from '../webhook/deliveries/delivery-log.js';
+import type { RefusalReason } from '../webhook/signed-request.js';
+
+/** One refused webhook, as told to {@link WebhookDeps.onRefused}. */
+export interface WebhookRefusal {
+  route: string;
+  reason: RefusalReason;
+  status: number;
+  /** The answer's error message. */
+  error: string;
+}
 
 /**
  * What the webhook handlers need: the same objects whether they run in Lambda
@@ -11,11 +22,19 @@ import type { SessionStore } from '../sessions/session-store.js';
  */
 export interface WebhookDeps {
   store: Pick<SessionStore, 'recordActivity' | 'recordDisconnect' | 'get'>;
+  /** Remembers delivery ids, so each delivery is acted on once. */
+  deliveries: DeliveryLog;
   /** Used only for an immediate destroy (`DISCONNECT_GRACE_SECONDS=0`). */
   reaper: Reaper;
   /** `classes`: the session classes a heartbeat's `class` may name. @default `default` only */
   config: Pick<Config, 'webhookSecret' | 'disconnectGraceSeconds'> &
     Partial<Pick<Config, 'classes'>>;
+  /**
+   * The secrets at request time (Lambda: the SSM cache), asked only for a
+   * request whose headers pass the checks that need no secret.
+   * @default config.webhookSecret
+   */
+  webhookSecret?: () => Promise<string | undefined>;
   clock: Clock;
   logger: Logger;
   /**
@@ -25,6 +44,8 @@ export interface WebhookDeps {
   deadline?: () => number | undefined;
   /** Told the summary of an immediate destroy (Lambda: EMF metrics). @default nothing */
   onReapSummary?: (summary: ReapSummary) => void;
+  /** Told every refusal (a metric, a sampled log line). @default nothing */
+  onRefused?: (refusal: WebhookRefusal) => void;
 }
 
 /** What the reap handler needs. */

@@ -16,22 +16,27 @@ export type DisconnectAction =
   | 'still-active';
 
 /**
- * `POST /disconnect` after the signature is checked. Records the disconnect;
+ * `POST /disconnect` after the signature, the body's type and the delivery id
+ * are checked. Records the disconnect at `at` (default: the signed time, never
+ * later than now);
  * with `DISCONNECT_GRACE_SECONDS=0` also destroys the session at once through
  * `reaper.reap({ trigger: 'webhook', userIds: [userId] })`. The grace period is
  * operator policy: a payload cannot shorten it.
  *
- * A repeated delivery is harmless: the store keeps the latest activity, and the
- * immediate destroy only runs while the session is still `disconnected`, so a
- * replayed disconnect never ends a session the user has come back to.
+ * A repeated delivery never reaches here (the delivery log answers it), and the
+ * immediate destroy only runs while the session is still `disconnected`.
+ *
+ * @param signedAt the delivery's `webhook-timestamp`, epoch ms; @default now
  */
 export async function handleDisconnect(
   payload: Record<string, unknown>,
   deps: WebhookDeps,
+  signedAt?: number,
 ): Promise<HandlerResponse> {
   let userId: string;
   try {
-    const disconnect = parseDisconnectPayload(payload, deps.clock());
+    const now = deps.clock();
+    const disconnect = parseDisconnectPayload(payload, signedAt ?? now, now);
     userId = disconnect.userId;
     await deps.store.recordDisconnect(userId, disconnect.at);
   } catch (error) {

@@ -13,8 +13,8 @@ const DEFAULT_ONLY = new SessionClasses({
 });
 
 /**
- * `POST /heartbeat` after the signature is checked: records activity now for
- * one id or a batch. A repeated delivery only moves `lastActiveAt` forward.
+ * `POST /heartbeat` after the signature, the body's type and the delivery id
+ * are checked: records activity now for one id or a batch.
  * A `class` puts the sessions in that class of the policies file; an unknown
  * class is refused (400) rather than recorded as the default one.
  */

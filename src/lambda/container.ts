@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Reaper } from '../reaper/types.js';
 import { createRuntime } from '../runtime.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import type { DeliveryLog } from '../webhook/deliveries/delivery-log.js';
 import { fromPowertools, METRICS_NAMESPACE, SERVICE_NAME } from './observability.js';
 import { ssmParameterSource } from './parameter-source.js';
 import { tencentCredentialProvider } from './tencent-credentials.js';
@@ -14,6 +15,7 @@ import { type WebhookSecretProvider, webhookSecretProvider } from './webhook-sec
 export interface LambdaContainer {
   config: Config;
   store: SessionStore;
+  deliveries: DeliveryLog;
   reaper: Reaper;
   logger: Logger;
   powertoolsLogger: PowertoolsLogger;
@@ -51,14 +53,18 @@ async function build(env: Record<string, string | undefined>): Promise<LambdaCon
   const credentials = tencentCredentialProvider(env, config, source);
   const runtime = createRuntime(config, { logger, ...(credentials ? { credentials } : {}) });
   const webhookSecret = webhookSecretProvider(env, config, source, {
-    onError: (error) =>
-      logger.error('cannot read the webhook secret; webhooks refused', {
-        error: error instanceof Error ? error.message : String(error),
-      }),
+    onError: (error, servingLastGood) =>
+      logger.error(
+        servingLastGood
+          ? 'cannot refresh the webhook secret; the last good value stays in use'
+          : 'cannot read the webhook secret; webhooks refused',
+        { error: error instanceof Error ? error.message : String(error) },
+      ),
   });
   return {
     config,
     store: runtime.store,
+    deliveries: runtime.deliveries,
     reaper: runtime.reaper,
     logger,
     powertoolsLogger,

@@ -1,5 +1,6 @@
 import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { WebhookRefusal } from '../handlers/deps.js';
 import type { Logger } from '../logger.js';
 import type { ReapSummary } from '../reaper/types.js';
 
@@ -39,4 +40,18 @@ export function addReapMetrics(metrics: Metrics, summary: ReapSummary): void {
   // Searchable in Logs Insights without being a dimension (dimensions multiply series).
   metrics.addMetadata('trigger', summary.trigger);
   metrics.addMetadata('dryRun', String(summary.dryRun));
+}
+
+/** Metric counting refused webhooks, with a `reason` dimension (see `RefusalReason`). */
+export const WEBHOOK_REFUSED_METRIC = 'WebhookRefused';
+
+/**
+ * Counts one refused webhook: `WebhookRefused` (Count) with dimensions
+ * `service`, `route` and `reason`, in a metric set of its own so the
+ * dimensions do not attach to the run figures.
+ */
+export function addRefusalMetric(metrics: Metrics, refusal: WebhookRefusal): void {
+  const single = metrics.singleMetric();
+  single.addDimensions({ route: refusal.route, reason: refusal.reason });
+  single.addMetric(WEBHOOK_REFUSED_METRIC, MetricUnit.Count, 1);
 }

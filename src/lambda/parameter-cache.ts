@@ -11,6 +11,17 @@ export interface ParameterCacheOptions {
    * about once per TTL instead of once per request. @default 300_000 (5 min)
    */
   ttlMs?: number;
+  /**
+   * After a failed fetch, how long calls get the last good values (or, with
+   * none yet, the same error) before SSM is asked again: a flood of requests
+   * or an SSM outage costs one call per this much time, not one per request.
+   * @default 0 (the next call asks again)
+   */
+  retryAfterFailureMs?: number;
+  /** Checks fetched values; a throw counts as a failed fetch (the values are not kept). */
+  validate?: (values: Record<string, string>) => void;
+  /** Told each failed fetch (once per retry, not per call). @default nothing */
+  onError?: (error: unknown, servingLastGood: boolean) => void;
   /** @default systemClock */
   clock?: Clock;
 }
@@ -25,26 +36,46 @@ export class MissingParametersError extends Error {
 
 /**
  * Parameters fetched at run time and cached with a TTL. Concurrent callers
- * share one request; a failed fetch is not cached, so the next call retries.
+ * share one request. When a refresh fails, the last good values keep being
+ * served (an SSM outage or throttling does not turn into refused requests);
+ * with no good values yet, the error is thrown to callers until the next retry.
  */
 export function cachedParameters(
   options: ParameterCacheOptions,
 ): () => Promise<Record<string, string>> {
   const { source, names } = options;
   const ttlMs = options.ttlMs ?? 300_000;
+  const retryAfterFailureMs = options.retryAfterFailureMs ?? 0;
   const clock = options.clock ?? systemClock;
-  let cached: { values: Record<string, string>; expiresAt: number } | undefined;
+  let good: Record<string, string> | undefined;
+  let freshUntil = 0;
+  let failure: { error: unknown; retryAt: number } | undefined;
   let inFlight: Promise<Record<string, string>> | undefined;
 
   const fetch = async () => {
-    const { values, missing } = await source(names);
-    if (missing.length > 0) throw new MissingParametersError(missing);
-    cached = { values, expiresAt: clock() + ttlMs };
-    return values;
+    try {
+      const { values, missing } = await source(names);
+      if (missing.length > 0) throw new MissingParametersError(missing);
+      options.validate?.(values);
+      good = values;
+      freshUntil = clock() + ttlMs;
+      failure = undefined;
+      return values;
+    } catch (error) {
+      failure = { error, retryAt: clock() + retryAfterFailureMs };
+      options.onError?.(error, good !== undefined);
+      if (good) return good;
+      throw error;
+    }
   };
 
   return async () => {
-    if (cached && clock() < cached.expiresAt) return cached.values;
+    const now = clock();
+    if (good && now < freshUntil) return good;
+    if (failure && now < failure.retryAt) {
+      if (good) return good;
+      throw failure.error;
+    }
     inFlight ??= fetch().finally(() => {
       inFlight = undefined;
     });

@@ -1,11 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { systemClock } from '../clock.js';
 import { handleWebhookRequest, type WEBHOOK_PATHS } from '../handlers/webhook-request.js';
+import { sampledRefusalLog } from '../webhook/refusal-log.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../webhook/signed-request.js';
 import { lambdaContainer } from './container.js';
 import { deadlineFrom } from './deadline.js';
 import { fromHttpApiEvent, toHttpApiResult } from './http-event.js';
-import { addReapMetrics } from './observability.js';
+import { addReapMetrics, addRefusalMetric } from './observability.js';
 
 /** Time kept back from an immediate destroy for recording its outcome and answering. */
 export const WEBHOOK_DEADLINE_MARGIN_MS = 3_000;
@@ -13,16 +14,20 @@ export const WEBHOOK_DEADLINE_MARGIN_MS = 3_000;
 /**
  * A Lambda handler (httpApi, payload 2.0) serving one webhook route with the
  * transport-free core. The route is fixed per function, whatever the stage
- * prefix of the path.
+ * prefix of the path. Every refusal adds a `WebhookRefused` metric; refusal
+ * log lines are sampled per container.
  */
 export function webhookFunction(route: (typeof WEBHOOK_PATHS)[number]) {
+  let logRefusal: ReturnType<typeof sampledRefusalLog> | undefined;
   return async (
     event: APIGatewayProxyEventV2,
     context: Context,
   ): Promise<APIGatewayProxyResultV2> => {
-    const { config, store, reaper, logger, powertoolsLogger, metrics, webhookSecret } =
-      await lambdaContainer();
+    const container = await lambdaContainer();
+    const { config, store, reaper, deliveries, logger, powertoolsLogger, metrics } = container;
     powertoolsLogger.addContext(context);
+    logRefusal ??= sampledRefusalLog({ logger, clock: systemClock });
+    const refusalLog = logRefusal;
     const request = fromHttpApiEvent(event, MAX_WEBHOOK_BODY_BYTES);
     try {
       const response = await handleWebhookRequest(
@@ -31,16 +36,21 @@ export function webhookFunction(route: (typeof WEBHOOK_PATHS)[number]) {
         request.rawBody,
         {
           store,
+          deliveries,
           reaper,
-          config: { ...config, webhookSecret: await webhookSecret() },
+          config,
+          webhookSecret: container.webhookSecret,
           clock: systemClock,
           logger,
           deadline: () => deadlineFrom(context, WEBHOOK_DEADLINE_MARGIN_MS, systemClock),
           onReapSummary: (summary) => addReapMetrics(metrics, summary),
+          onRefused: (refusal) => {
+            addRefusalMetric(metrics, refusal);
+            refusalLog(refusal);
+          },
         },
         request.method,
       );
-      if (response.status >= 400) logger.warn('webhook refused', { route, ...response });
       return toHttpApiResult(response);
     } finally {
       metrics.publishStoredMetrics();

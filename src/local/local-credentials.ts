@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { generateWebhookSecret } from '../webhook/signature.js';
 
 /** The settings `car-reaper local` fills in when the environment lacks them. */
 export interface LocalSecrets {
@@ -26,7 +27,7 @@ export function localSecrets(env: Record<string, string | undefined>): LocalSecr
   }
   let webhookSecret = env.WEBHOOK_SECRET?.trim();
   if (!webhookSecret) {
-    webhookSecret = randomBytes(24).toString('base64url');
+    webhookSecret = generateWebhookSecret();
     generated.push('WEBHOOK_SECRET');
   }
   return { secretId, secretKey, webhookSecret, generated };

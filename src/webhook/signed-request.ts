@@ -1,6 +1,14 @@
 import type { HandlerResponse, HttpHeaders } from './http.js';
 import { errorResponse, headerValue } from './http.js';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './signature.js';
+import {
+  ID_HEADER,
+  matchesAnyKey,
+  readEnvelope,
+  SIGNATURE_HEADER,
+  type SignatureRefusal,
+  TIMESTAMP_HEADER,
+  webhookKeys,
+} from './signature.js';
 
 /** Largest accepted body, in bytes; larger ones get 413 before any parsing. */
 export const MAX_WEBHOOK_BODY_BYTES = 16 * 1024;
@@ -13,58 +21,107 @@ export const MAX_WEBHOOK_BODY_BYTES = 16 * 1024;
  */
 export const WEBHOOK_DISABLED_STATUS = 503;
 
+/**
+ * Why a webhook was refused: the `reason` dimension of the `WebhookRefused`
+ * metric and the field of the (sampled) refusal log line.
+ */
+export type RefusalReason =
+  | 'disabled'
+  | 'too-large'
+  | SignatureRefusal
+  | 'malformed-body'
+  | 'wrong-type'
+  | 'invalid-body'
+  | 'in-progress'
+  | 'unavailable';
+
 export interface SignedRequestInput {
   headers: HttpHeaders;
   rawBody: string | Uint8Array;
-  /** `WEBHOOK_SECRET`; undefined refuses every request. */
-  secret: string | undefined;
+  /**
+   * `WEBHOOK_SECRET` (one or more `whsec_` secrets, space-separated), asked
+   * only once the request's headers pass the checks that need no secret;
+   * undefined refuses every request.
+   */
+  secrets: () => Promise<string | undefined> | string | undefined;
   /** Epoch ms. */
   now: number;
 }
 
+/** A request whose signature holds: what the handlers and the delivery log need. */
+export interface SignedRequest {
+  /** `webhook-id`: the delivery, accepted once. */
+  id: string;
+  /** `webhook-timestamp`, epoch ms. */
+  signedAt: number;
+  payload: Record<string, unknown>;
+}
+
 export type SignedRequestResult =
-  | { ok: true; payload: Record<string, unknown> }
-  | { ok: false; response: HandlerResponse };
+  | ({ ok: true } & SignedRequest)
+  | { ok: false; reason: RefusalReason; response: HandlerResponse };
 
 const byteLength = (body: string | Uint8Array): number =>
   typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
 
 /**
- * Admits a signed webhook: secret configured (503), size (413), signature and
- * replay window (401), then JSON object body (400). Only then is the payload
- * returned; nothing is parsed before the signature is checked.
+ * Admits a signed webhook: size (413), headers and timestamp (401) with no
+ * secret needed, so a flood of unsigned requests costs no secret lookup;
+ * then secret configured (503), signature against any of the secrets (401),
+ * and a JSON object body (400). Nothing is parsed before the signature holds.
  */
-export function readSignedRequest(input: SignedRequestInput): SignedRequestResult {
-  const { headers, rawBody, secret, now } = input;
-  if (!secret) {
-    return refuse(WEBHOOK_DISABLED_STATUS, 'webhooks are disabled: WEBHOOK_SECRET is not set');
-  }
+export async function readSignedRequest(input: SignedRequestInput): Promise<SignedRequestResult> {
+  const { headers, rawBody, now } = input;
   if (byteLength(rawBody) > MAX_WEBHOOK_BODY_BYTES) {
-    return refuse(413, `body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes`);
+    return refuse('too-large', 413, `body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes`);
   }
-  const verdict = verifyWebhookSignature({
-    secret,
+  const read = readEnvelope({
+    id: headerValue(headers, ID_HEADER),
     timestamp: headerValue(headers, TIMESTAMP_HEADER),
     signature: headerValue(headers, SIGNATURE_HEADER),
-    rawBody,
     now,
   });
-  if (!verdict.ok) return refuse(401, verdict.reason);
+  if (!read.ok) return refuse(read.refusal, 401, read.reason);
+
+  const secrets = await input.secrets();
+  if (!secrets) {
+    return refuse(
+      'disabled',
+      WEBHOOK_DISABLED_STATUS,
+      'webhooks are disabled: WEBHOOK_SECRET is not set',
+    );
+  }
+  let keys: Buffer[];
+  try {
+    keys = webhookKeys(secrets);
+  } catch {
+    // Config and the SSM cache check the value first; this is the last guard.
+    return refuse('disabled', WEBHOOK_DISABLED_STATUS, 'webhooks are disabled: bad WEBHOOK_SECRET');
+  }
+  if (!matchesAnyKey(read.envelope, keys, rawBody)) {
+    return refuse('bad-signature', 401, `${SIGNATURE_HEADER} does not match the body`);
+  }
 
   const text = typeof rawBody === 'string' ? rawBody : Buffer.from(rawBody).toString('utf8');
   let payload: unknown;
   try {
     payload = JSON.parse(text);
   } catch {
-    return refuse(400, 'body must be a JSON object');
+    return refuse('malformed-body', 400, 'body must be a JSON object');
   }
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    return refuse(400, 'body must be a JSON object');
+    return refuse('malformed-body', 400, 'body must be a JSON object');
   }
-  return { ok: true, payload: payload as Record<string, unknown> };
+  return {
+    ok: true,
+    id: read.envelope.id,
+    signedAt: Number(read.envelope.timestamp) * 1000,
+    payload: payload as Record<string, unknown>,
+  };
 }
 
-const refuse = (status: number, message: string): SignedRequestResult => ({
+const refuse = (reason: RefusalReason, status: number, message: string): SignedRequestResult => ({
   ok: false,
+  reason,
   response: errorResponse(status, message),
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Reaper, ReapOptions, ReapSummary } from '../../src/reaper/types.js';
 import type { Session, SessionStore } from '../../src/sessions/session-store.js';
 
@@ -74,3 +75,7 @@ export const summary = (fields: Partial<ReapSummary> = {}): ReapSummary => ({
   achievedRps: 0,
   ...fields,
 });
+
+/** A valid `whsec_` secret (32 bytes) derived from `label`, the same on every run. */
+export const testWebhookSecret = (label: string): string =>
+  `whsec_${createHash('sha256').update(label).digest('base64')}`;

@@ -7,16 +7,18 @@ import { handleReapInvocation } from '../../src/handlers/reap.js';
 import { handleWebhookRequest } from '../../src/handlers/webhook-request.js';
 import type { WebhookServer } from '../../src/local/webhook-server.js';
 import { type Logger, silentLogger } from '../../src/logger.js';
+import { WEBHOOK_TYPES } from '../../src/webhook/payloads.js';
 import { signWebhook } from '../../src/webhook/signature.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../src/webhook/signed-request.js';
 import { createTestTable, type TestTable } from '../helpers/dynamo.js';
+import { testWebhookSecret } from '../helpers/webhook-fakes.js';
 import { type ReliabilityStack, reportFigures, startReliabilityStack } from './support/stack.js';
 
 // Property-based tests over what callers can send: webhook bodies and headers
 // (through the transport-free handler the Lambda functions and `serve` share,
 // and over HTTP against the `serve` server) and manual reap payloads. The
 // store is DynamoDB Local, so odd user ids go all the way to a real write.
-const SECRET = 'bad-input-webhook-secret';
+const SECRET = testWebhookSecret('bad-input');
 const ALLOWED = new Set([202, 400, 401, 413]);
 const PATHS = ['/disconnect', '/heartbeat'] as const;
 
@@ -39,6 +41,7 @@ beforeAll(async () => {
   const runtime = stack.runtime({ logger: recordingLogger }, { DISCONNECT_GRACE_SECONDS: '0' });
   deps = {
     store: runtime.store,
+    deliveries: runtime.deliveries,
     reaper: runtime.reaper,
     config: { webhookSecret: SECRET, disconnectGraceSeconds: 90 },
     clock: Date.now,
@@ -95,38 +98,68 @@ const payloadLike = fc.oneof(
   fc.anything(),
 );
 
-/** Raw bodies: JSON of the above, arbitrary text and bytes, huge arrays, oversized blobs. */
-const bodyLike = fc.oneof(
-  { arbitrary: payloadLike.map((p) => JSON.stringify(p) ?? 'undefined'), weight: 4 },
-  fc.string({ unit: 'binary', maxLength: 200 }),
-  fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
-  fc.integer({ min: 1000, max: 3000 }).map((n) => JSON.stringify({ userIds: Array(n).fill('u') })),
-  fc
-    .integer({ min: MAX_WEBHOOK_BODY_BYTES - 50, max: MAX_WEBHOOK_BODY_BYTES + 50 })
-    .map((n) => JSON.stringify({ userId: 'x'.repeat(Math.max(0, n - 14)) })),
-);
+/** A body's `type`: mostly the endpoint's own, else the other one, junk or none. */
+const typeFor = (path: (typeof PATHS)[number]) =>
+  fc.oneof(
+    { arbitrary: fc.constant(WEBHOOK_TYPES[path]), weight: 4 },
+    fc.constantFrom(...Object.values(WEBHOOK_TYPES)),
+    fc.anything(),
+    fc.constant(undefined),
+  );
 
-/** Headers: a good signature, a tampered one, stale or future timestamps, junk, or none. */
+/** Raw bodies: JSON of the above, arbitrary text and bytes, huge arrays, oversized blobs. */
+const bodyFor = (path: (typeof PATHS)[number]) =>
+  fc.oneof(
+    {
+      arbitrary: fc
+        .tuple(payloadLike, typeFor(path))
+        .map(([payload, type]) =>
+          payload !== null && typeof payload === 'object' && !Array.isArray(payload)
+            ? JSON.stringify({ type, ...payload })
+            : (JSON.stringify(payload) ?? 'undefined'),
+        ),
+      weight: 4,
+    },
+    fc.string({ unit: 'binary', maxLength: 200 }),
+    fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
+    fc
+      .integer({ min: 1000, max: 3000 })
+      .map((n) => JSON.stringify({ type: WEBHOOK_TYPES[path], userIds: Array(n).fill('u') })),
+    fc
+      .integer({ min: MAX_WEBHOOK_BODY_BYTES - 50, max: MAX_WEBHOOK_BODY_BYTES + 50 })
+      .map((n) =>
+        JSON.stringify({ type: WEBHOOK_TYPES[path], userId: 'x'.repeat(Math.max(0, n - 44)) }),
+      ),
+  );
+
+/**
+ * Headers: a good signature (a new delivery id each), one with a secret among
+ * others, stale or future timestamps, another secret, junk, or none.
+ */
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+const signed = (body: string, secret = SECRET, timestampSeconds?: number) =>
+  signWebhook(secret, body, { timestampSeconds }) as Record<string, string>;
 const headersFor = (body: string) =>
   fc.oneof(
-    { arbitrary: fc.constant(signWebhook(SECRET, body) as Record<string, string>), weight: 5 },
+    { arbitrary: fc.constant(null).map(() => signed(body)), weight: 5 },
+    fc.constant(null).map(() => signed(body, `${testWebhookSecret('next')} ${SECRET}`)),
     fc
       .integer({ min: 301, max: 10_000_000 })
       .chain((off) =>
         fc.constantFrom(
-          signWebhook(SECRET, body, nowSeconds() - off) as Record<string, string>,
-          signWebhook(SECRET, body, nowSeconds() + off) as Record<string, string>,
+          signed(body, SECRET, nowSeconds() - off),
+          signed(body, SECRET, nowSeconds() + off),
         ),
       ),
-    fc.constant(signWebhook('another-secret', body) as Record<string, string>),
+    fc.constant(null).map(() => signed(body, testWebhookSecret('another'))),
     fc.record(
       {
-        'X-Reaper-Timestamp': fc.oneof(fc.string(), fc.constant(String(nowSeconds()))),
-        'X-Reaper-Signature': fc.oneof(
+        'webhook-id': fc.oneof(fc.string(), fc.uuid()),
+        'webhook-timestamp': fc.oneof(fc.string(), fc.constant(String(nowSeconds()))),
+        'webhook-signature': fc.oneof(
           fc.string(),
-          fc.stringMatching(/^sha256=[0-9a-f]{0,70}$/),
-          fc.constant(`sha256=${'0'.repeat(64)}`),
+          fc.stringMatching(/^v1,[A-Za-z0-9+/]{0,50}={0,2}$/),
+          fc.constant(`v1,${Buffer.alloc(32).toString('base64')}`),
         ),
       },
       { requiredKeys: [] },
@@ -135,7 +168,8 @@ const headersFor = (body: string) =>
   );
 
 const request = fc
-  .record({ path: fc.constantFrom(...PATHS), body: bodyLike })
+  .constantFrom(...PATHS)
+  .chain((path) => bodyFor(path).map((body) => ({ path, body })))
   .chain(({ path, body }) => headersFor(body).map((headers) => ({ path, body, headers })));
 
 describe('Reliability: bad input to the webhooks', () => {
@@ -190,12 +224,14 @@ describe('Reliability: bad input to the webhooks', () => {
     });
   });
 
-  it('refuses replays outside the 300 s window and treats replays inside it as one event', async () => {
-    const body = JSON.stringify({ userId: 'replayed' });
-    const headers = signWebhook(SECRET, body);
+  it('refuses replays outside the 300 s window and answers replays inside it as the first', async () => {
+    const body = JSON.stringify({ type: 'session.heartbeat', userId: 'replayed' });
+    const headers = signed(body);
+    const answers = [];
     for (let i = 0; i < 3; i++) {
-      expect((await handleWebhookRequest('/heartbeat', headers, body, deps)).status).toBe(202);
+      answers.push(await handleWebhookRequest('/heartbeat', headers, body, deps));
     }
+    expect(answers).toEqual(Array(3).fill({ status: 202, body: { accepted: true, recorded: 1 } }));
     const once = await stack.table.store.get('replayed');
     expect(once).toMatchObject({ state: 'active' });
     const later = { ...deps, clock: () => Date.now() + 301_000 };
@@ -208,23 +244,25 @@ describe('Reliability: bad input to the webhooks', () => {
 
   it('refuses every request while no secret is configured, without reading it', async () => {
     const open = { ...deps, config: { ...deps.config, webhookSecret: undefined } };
+    let disabled = 0;
     await fc.assert(
       fc.asyncProperty(request, async ({ path, body, headers }) => {
         const answer = await handleWebhookRequest(path, headers, body, open);
-        expect(answer.status).toBe(503);
-        expect(answer.body.error).toMatch(/WEBHOOK_SECRET is not set/);
+        // Malformed, unsigned or stale requests are refused before the secret is needed.
+        expect([401, 413, 503]).toContain(answer.status);
+        if (answer.status === 503) {
+          expect(answer.body.error).toMatch(/WEBHOOK_SECRET is not set/);
+          disabled++;
+        }
       }),
       { numRuns: 100 },
     );
+    expect(disabled).toBeGreaterThan(0);
     const emptySecret = { ...deps, config: { ...deps.config, webhookSecret: '' } };
-    const body = JSON.stringify({ userId: 'nobody' });
-    const signedWithEmpty = {
-      'X-Reaper-Timestamp': String(nowSeconds()),
-      'X-Reaper-Signature': signWebhook('x', body).toString(),
-    };
-    expect(
-      (await handleWebhookRequest('/heartbeat', signedWithEmpty, body, emptySecret)).status,
-    ).toBe(503);
+    const body = JSON.stringify({ type: 'session.heartbeat', userId: 'nobody' });
+    expect((await handleWebhookRequest('/heartbeat', signed(body), body, emptySecret)).status).toBe(
+      503,
+    );
     expect(await stack.table.store.get('nobody')).toBeUndefined();
   });
 });

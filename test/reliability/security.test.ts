@@ -5,21 +5,30 @@ import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { serveWebhooks } from '../../src/cli/commands/serve.js';
+import { createWebhookClient, WebhookRequestError } from '../../src/client/webhook-client.js';
 import { loadConfig } from '../../src/config.js';
 import { type CarEmulator, startCarEmulator } from '../../src/emulator/index.js';
 import { handleWebhookRequest } from '../../src/handlers/webhook-request.js';
-import { jsonLogger } from '../../src/logger.js';
+import type { WebhookServer } from '../../src/local/webhook-server.js';
+import { jsonLogger, silentLogger } from '../../src/logger.js';
 import { createRuntime } from '../../src/runtime.js';
 import { signWebhook, verifyWebhookSignature } from '../../src/webhook/signature.js';
 import { buildCli, repoRoot, runCarReaper } from '../helpers/cli.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../helpers/dynamo.js';
+import { testWebhookSecret } from '../helpers/webhook-fakes.js';
 import {
   actionsOf,
   iamStatements,
   logStreamsOf,
   strings,
 } from '../integration/package/iam-statements.js';
-import { ids, reportFigures } from './support/stack.js';
+import {
+  ids,
+  type ReliabilityStack,
+  reportFigures,
+  startReliabilityStack,
+} from './support/stack.js';
 
 // Secrets are distinctive strings, searched for verbatim in everything the
 // runs print: the project's JSON logs, the CLI's stdout and stderr, and the
@@ -28,8 +37,9 @@ const SECRET_ID = 'AKIDsecurityTestSecretId0000000000000';
 const SECRET_KEY = 'SECRETKEY-must-never-be-logged-7f3a9c';
 const SESSION_TOKEN = 'SESSIONTOKEN-must-never-be-logged-2b81e';
 const WRONG_KEY = 'WRONGKEY-must-never-be-logged-99d0e1';
-const WEBHOOK_SECRET = 'WEBHOOKSECRET-must-never-be-logged-c4d2';
-const SECRETS = [SECRET_KEY, SESSION_TOKEN, WRONG_KEY, WEBHOOK_SECRET];
+const WEBHOOK_KEY = 'WEBHOOKSECRET-must-never-be-logged-c4d2';
+const WEBHOOK_SECRET = `whsec_${Buffer.from(WEBHOOK_KEY).toString('base64')}`;
+const SECRETS = [SECRET_KEY, SESSION_TOKEN, WRONG_KEY, WEBHOOK_SECRET, WEBHOOK_KEY];
 
 let table: TestTable;
 let emulator: CarEmulator;
@@ -91,16 +101,17 @@ describe('Security: secrets never reach a log', () => {
     // Webhooks: unsigned, wrongly signed, stale, well signed.
     const deps = {
       store: runtime.store,
+      deliveries: runtime.deliveries,
       reaper: runtime.reaper,
       config: { webhookSecret: WEBHOOK_SECRET, disconnectGraceSeconds: 0 },
       clock: Date.now,
       logger,
     };
-    const body = JSON.stringify({ userId: 'sec-0' });
+    const body = JSON.stringify({ type: 'session.disconnected', userId: 'sec-0' });
     for (const headers of [
       {},
-      signWebhook('not-the-secret', body),
-      signWebhook(WEBHOOK_SECRET, body, Math.floor(now / 1000) - 3600),
+      signWebhook(testWebhookSecret('not-the-secret'), body),
+      signWebhook(WEBHOOK_SECRET, body, { timestampSeconds: Math.floor(now / 1000) - 3600 }),
       signWebhook(WEBHOOK_SECRET, body),
     ]) {
       output.push(JSON.stringify(await handleWebhookRequest('/disconnect', headers, body, deps)));
@@ -192,9 +203,10 @@ describe('Security: secrets never reach a log', () => {
     try {
       await reap.handler({ 'detail-type': 'Scheduled Event', source: 'aws.events' }, context);
       await reap.handler({ dryRun: 'yes' }, context).catch((e: Error) => written.push(e.message));
-      const body = JSON.stringify({ userId: 'sec-fn-0' });
+      const body = JSON.stringify({ type: 'session.disconnected', userId: 'sec-fn-0' });
       await disconnect.handler(event({}, body), context);
-      await disconnect.handler(event(signWebhook('not-the-secret', body), body), context);
+      const wrong = testWebhookSecret('not-the-secret');
+      await disconnect.handler(event(signWebhook(wrong, body), body), context);
       await disconnect.handler(event(signWebhook(WEBHOOK_SECRET, body), body), context);
     } finally {
       out.mockRestore();
@@ -213,29 +225,40 @@ describe('Security: secrets never reach a log', () => {
 });
 
 describe('Security: webhook signatures', () => {
-  const body = '{"userId":"u"}';
+  const body = '{"type":"session.heartbeat","userId":"u"}';
   const now = Date.now();
+  const id = 'msg_security';
   const timestamp = String(Math.floor(now / 1000));
-  const good = signWebhook(WEBHOOK_SECRET, body, Number(timestamp))['X-Reaper-Signature'];
+  const good = signWebhook(WEBHOOK_SECRET, body, { id, timestampSeconds: Number(timestamp) })[
+    'webhook-signature'
+  ];
   const verify = (signature: string) =>
-    verifyWebhookSignature({ secret: WEBHOOK_SECRET, timestamp, signature, rawBody: body, now });
+    verifyWebhookSignature({
+      secrets: WEBHOOK_SECRET,
+      id,
+      timestamp,
+      signature,
+      rawBody: body,
+      now,
+    });
 
   it('accepts the exact digest and refuses one differing in its last byte', () => {
     expect(verify(good)).toEqual({ ok: true });
-    const last = good.slice(-2) === '00' ? '01' : '00';
-    expect(verify(good.slice(0, -2) + last)).toMatchObject({ ok: false });
+    const digest = Buffer.from(good.slice(3), 'base64');
+    digest[31] = (digest[31] ?? 0) ^ 1;
+    expect(verify(`v1,${digest.toString('base64')}`)).toMatchObject({ ok: false });
   });
 
-  it('refuses shorter, longer and non-hex digests without throwing', () => {
+  it('refuses shorter, longer and non-base64 digests without throwing', () => {
     for (const signature of [
       good.slice(0, -1),
       good.slice(0, -2),
-      `${good}0`,
-      `${good}00`,
-      'sha256=',
-      `sha256=${'z'.repeat(64)}`,
-      good.replace('sha256=', 'sha1='),
-      `sha256=${'0'.repeat(128)}`,
+      `${good}A`,
+      `${good}AA`,
+      'v1,',
+      `v1,${'*'.repeat(44)}`,
+      good.replace('v1,', 'v2,'),
+      `v1,${Buffer.alloc(64).toString('base64')}`,
     ]) {
       expect(() => verify(signature)).not.toThrow();
       expect(verify(signature), signature).toMatchObject({ ok: false });
@@ -326,6 +349,122 @@ describe('Security: the packaged IAM', () => {
       statements: statements.length,
       roles: Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role').length,
       logStreamGrants,
+    });
+  });
+});
+
+/** One request as the project's own client sent it, captured on the wire. */
+interface CapturedRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+describe('Security: captured webhook deliveries end nobody', () => {
+  const current = testWebhookSecret('captured-current');
+  const next = testWebhookSecret('captured-next');
+  let stack: ReliabilityStack;
+  let server: WebhookServer;
+  const captured: CapturedRequest[] = [];
+
+  /** A fetch that records what the client sends, then sends it. */
+  const capturingFetch: typeof fetch = async (input, init) => {
+    const url = new URL(String(input));
+    captured.push({
+      path: url.pathname,
+      headers: Object.fromEntries(new Headers(init?.headers).entries()),
+      body: String(init?.body),
+    });
+    return fetch(input, init);
+  };
+  const client = (secret: string) =>
+    createWebhookClient({ url: server.url, secret, fetch: capturingFetch });
+  /** Sends a captured request again, byte for byte, to `path`. */
+  const replay = async (request: CapturedRequest, path = request.path) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const destroysOf = (userId: string) =>
+    stack.emulator
+      .calls()
+      .filter((call) => call.action === 'DestroySession' && call.userId === userId).length;
+
+  beforeAll(async () => {
+    stack = await startReliabilityStack();
+    const runtime = stack.runtime({}, { DISCONNECT_GRACE_SECONDS: '0' });
+    server = await serveWebhooks(
+      {
+        store: runtime.store,
+        deliveries: runtime.deliveries,
+        reaper: runtime.reaper,
+        // Mid-rotation: both secrets verify.
+        config: { webhookSecret: `${current} ${next}`, disconnectGraceSeconds: 0 },
+        clock: Date.now,
+        logger: silentLogger,
+      },
+      0,
+    );
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await stack?.stop();
+  });
+
+  it('a heartbeat replayed to /disconnect is refused and ends nobody', async () => {
+    await stack.seed(['cap-hb'], Date.now());
+    await client(current).heartbeat('cap-hb');
+    const heartbeat = captured.at(-1) as CapturedRequest;
+    expect(heartbeat.path).toBe('/heartbeat');
+
+    const answer = await replay(heartbeat, '/disconnect');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toContain('must be "session.disconnected"');
+    expect(await stack.table.store.get('cap-hb')).toMatchObject({ state: 'active' });
+    expect(stack.emulator.liveSessions()).toContain('cap-hb');
+    expect(destroysOf('cap-hb')).toBe(0);
+  });
+
+  it('a disconnect replayed after the user came back ends nobody', async () => {
+    await stack.seed(['cap-dc'], Date.now() - 60_000);
+    const first = await client(current).disconnect('cap-dc');
+    expect(first).toEqual({ userId: 'cap-dc', action: 'destroyed' });
+    const disconnect = captured.at(-1) as CapturedRequest;
+    expect(stack.emulator.liveSessions()).not.toContain('cap-dc');
+
+    // The user starts again (a new CAR session under the same UserId) and is active.
+    stack.emulator.seedSessions(['cap-dc']);
+    await client(current).heartbeat('cap-dc');
+
+    for (let i = 0; i < 3; i++) {
+      const answer = await replay(disconnect);
+      // Answered as the first delivery was, and nothing done again.
+      expect(answer).toEqual({
+        status: 202,
+        body: { accepted: true, userId: 'cap-dc', action: 'destroyed' },
+      });
+    }
+    expect(stack.emulator.liveSessions()).toContain('cap-dc');
+    expect(await stack.table.store.get('cap-dc')).toMatchObject({ state: 'active' });
+    expect(destroysOf('cap-dc')).toBe(1);
+  });
+
+  it('accepts a request signed with either configured secret and refuses a third', async () => {
+    await stack.seed(['cap-rot'], Date.now() - 60_000);
+    await expect(client(current).heartbeat('cap-rot')).resolves.toEqual({ recorded: 1 });
+    await expect(client(next).heartbeat('cap-rot')).resolves.toEqual({ recorded: 1 });
+    const third = await client(testWebhookSecret('captured-stranger'))
+      .heartbeat('cap-rot')
+      .catch((error: unknown) => error);
+    expect(third).toBeInstanceOf(WebhookRequestError);
+    expect((third as WebhookRequestError).status).toBe(401);
+    reportFigures('captured-deliveries', {
+      captured: captured.length,
+      destroysAfterReplays: destroysOf('cap-dc') + destroysOf('cap-hb'),
     });
   });
 });

@@ -28,7 +28,8 @@ describe('Function: loadConfig', () => {
       IDLE_TIMEOUT_SECONDS: '60',
       DISCONNECT_GRACE_SECONDS: '0',
       MAX_SESSION_AGE_SECONDS: '3600',
-      WEBHOOK_SECRET: 's3cret',
+      WEBHOOK_SECRET:
+        'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw whsec_c2VjcmV0LXR3by1pcy10d2VudHktZm91ci1ieXRlcw==',
     });
     expect(config).toMatchObject({
       tableName: 'sessions-x',
@@ -39,7 +40,8 @@ describe('Function: loadConfig', () => {
       idleTimeoutSeconds: 60,
       disconnectGraceSeconds: 0,
       maxSessionAgeSeconds: 3600,
-      webhookSecret: 's3cret',
+      webhookSecret:
+        'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw whsec_c2VjcmV0LXR3by1pcy10d2VudHktZm91ci1ieXRlcw==',
     });
   });
 
@@ -51,6 +53,8 @@ describe('Function: loadConfig', () => {
     ['CAR_ENDPOINT', 'ftp://example'],
     ['DYNAMODB_ENDPOINT', 'not a url'],
     ['SESSIONS_TABLE', 'a'],
+    ['WEBHOOK_SECRET', 's3cret'],
+    ['WEBHOOK_SECRET', 'whsec_c2hvcnQ='],
   ])('names %s when it is malformed (%s)', (variable, value) => {
     const attempt = () => loadConfig({ [variable]: value });
     expect(attempt).toThrow(ConfigError);

@@ -5,7 +5,8 @@ import { RateMeter, ScheduleLoop } from '../../local/schedule-loop.js';
 import { resigningCurl, signedCurl } from '../../local/signed-curl.js';
 import { jsonLogger } from '../../logger.js';
 import type { ReapSummary } from '../../reaper/types.js';
-import { signWebhook } from '../../webhook/signature.js';
+import { DISCONNECT_TYPE } from '../../webhook/payloads.js';
+import { newWebhookId, signWebhook } from '../../webhook/signature.js';
 import type { CommandContext } from '../context.js';
 import { parsePort, parsePositiveInt, parseSeconds } from '../parse-options.js';
 import type { ServicesFactory } from '../services.js';
@@ -54,8 +55,12 @@ function printIntro(ctx: CommandContext, stack: LocalStack, options: LocalOption
   if (secrets.generated.includes('TENCENTCLOUD_SECRET_ID/_KEY')) {
     out(`generated local Tencent credentials: TENCENTCLOUD_SECRET_ID=${secrets.secretId}`);
   }
+  // Only secrets generated for this run are printed; one taken from the environment stays there.
+  const webhookGenerated = secrets.generated.includes('WEBHOOK_SECRET');
   out(
-    `WEBHOOK_SECRET=${secrets.webhookSecret}${secrets.generated.includes('WEBHOOK_SECRET') ? ' (generated for this run)' : ''}`,
+    webhookGenerated
+      ? `WEBHOOK_SECRET=${secrets.webhookSecret} (generated for this run)`
+      : 'WEBHOOK_SECRET taken from the environment',
   );
   out(
     `seeded ${stack.userIds.length.toLocaleString('en-US')} sessions (table ${stack.config.tableName}, live in the emulator): ` +
@@ -63,25 +68,33 @@ function printIntro(ctx: CommandContext, stack: LocalStack, options: LocalOption
       `${stack.simulator.size} users sending heartbeats, a reap every ${options.interval} s`,
   );
   const url = `${stack.webhook.url}/disconnect`;
-  const body = JSON.stringify({ userId: [...stack.userIds].pop() ?? 'demo-user-0001' });
+  const body = JSON.stringify({
+    type: DISCONNECT_TYPE,
+    userId: [...stack.userIds].pop() ?? 'demo-user-0001',
+  });
   out();
-  out('disconnect a connected user (signed; valid for 300 s):');
+  out('disconnect a connected user (signed; one delivery, valid for 300 s):');
   out(
     signedCurl({
       url,
       secret: secrets.webhookSecret,
       body,
+      id: newWebhookId(),
       timestampSeconds: Math.floor(Date.now() / 1000),
       sign: signWebhook,
     }),
   );
-  out('or, signed when it runs:');
-  out(resigningCurl({ url, secret: secrets.webhookSecret, body }));
+  out('or, signed when it runs (a new delivery each time):');
+  out(resigningCurl({ url, body, ...(webhookGenerated ? { secret: secrets.webhookSecret } : {}) }));
   out();
   out('point the CLI at this stack from another terminal:');
+  const tencentGenerated = secrets.generated.includes('TENCENTCLOUD_SECRET_ID/_KEY');
   out(
     `  DYNAMODB_ENDPOINT=${stack.dynamo.endpoint} CAR_ENDPOINT=${stack.emulator.url} ` +
-      `TENCENTCLOUD_SECRET_ID=${secrets.secretId} TENCENTCLOUD_SECRET_KEY=${secrets.secretKey} car-reaper status`,
+      (tencentGenerated
+        ? `TENCENTCLOUD_SECRET_ID=${secrets.secretId} TENCENTCLOUD_SECRET_KEY=${secrets.secretKey} `
+        : '') +
+      'car-reaper status',
   );
   out();
 }

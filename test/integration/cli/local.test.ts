@@ -33,8 +33,11 @@ describe('car-reaper local', () => {
       expect(curl).toBeDefined();
       const { stdout } = await exec('sh', ['-c', curl ?? 'false']);
       expect(stdout).toMatch(/^HTTP\/1\.1 202/);
+      // Pasted twice it is one delivery: the same answer, nothing done again.
+      const repeat = await exec('sh', ['-c', curl ?? 'false']);
+      expect(repeat.stdout.split('\r\n\r\n')[1]).toBe(stdout.split('\r\n\r\n')[1]);
       // So is the variant that signs with openssl when it runs.
-      const resigning = local.stdout().match(/^BODY=.*$/m)?.[0];
+      const resigning = local.stdout().match(/^SECRET=.*$/m)?.[0];
       const again = await exec('sh', ['-c', resigning ?? 'false']);
       expect(again.stdout).toMatch(/^HTTP\/1\.1 202/);
 

@@ -1,16 +1,19 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTencentCarApi } from '../../../src/car/tencent-car-api.js';
+import { resigningCurl } from '../../../src/local/signed-curl.js';
 import { createDynamoDbClient } from '../../../src/sessions/dynamodb-client.js';
 import { DynamoDbSessionStore } from '../../../src/sessions/dynamodb-session-store.js';
 import { ensureTable } from '../../../src/sessions/table-definition.js';
 import { signWebhook } from '../../../src/webhook/signature.js';
 import { testCredentials } from '../../helpers/car.js';
 import { buildCli, type RunningCli, runCarReaper, startCarReaper } from '../../helpers/cli.js';
+import { testWebhookSecret } from '../../helpers/webhook-fakes.js';
 
 const endpoint = inject('dynamodbEndpoint');
 const tableName = `serve-${randomUUID().slice(0, 8)}`;
-const secret = 'serve-test-secret';
+const secret = testWebhookSecret('serve');
 const client = createDynamoDbClient({ awsRegion: 'us-east-1', dynamodbEndpoint: endpoint });
 const store = new DynamoDbSessionStore({ client, tableName });
 let serve: RunningCli;
@@ -32,7 +35,7 @@ afterAll(async () => {
   client.destroy();
 });
 
-/** What `curl -X POST -H X-Reaper-... --data-raw BODY` sends. */
+/** What `curl -X POST -H webhook-... --data-raw BODY` sends. */
 const post = (path: string, body: string, headers: Record<string, string>) =>
   fetch(`${url}${path}`, {
     method: 'POST',
@@ -42,7 +45,7 @@ const post = (path: string, body: string, headers: Record<string, string>) =>
 
 describe('car-reaper serve', () => {
   it('accepts a signed disconnect with 202 and records it', async () => {
-    const body = JSON.stringify({ userId: 'serve-user' });
+    const body = JSON.stringify({ type: 'session.disconnected', userId: 'serve-user' });
     const response = await post('/disconnect', body, signWebhook(secret, body));
     expect(response.status).toBe(202);
     expect(await response.json()).toMatchObject({ accepted: true, userId: 'serve-user' });
@@ -50,16 +53,33 @@ describe('car-reaper serve', () => {
   });
 
   it('accepts a signed heartbeat batch with 202', async () => {
-    const body = JSON.stringify({ userIds: ['hb-1', 'hb-2'] });
+    const body = JSON.stringify({ type: 'session.heartbeat', userIds: ['hb-1', 'hb-2'] });
     const response = await post('/heartbeat', body, signWebhook(secret, body));
     expect(response.status).toBe(202);
     expect((await store.get('hb-2'))?.state).toBe('active');
   });
 
   it('refuses a bad signature with 401', async () => {
-    const body = JSON.stringify({ userId: 'serve-user' });
-    const response = await post('/disconnect', body, signWebhook('other-secret', body));
+    const body = JSON.stringify({ type: 'session.disconnected', userId: 'serve-user' });
+    const response = await post('/disconnect', body, signWebhook(testWebhookSecret('x'), body));
     expect(response.status).toBe(401);
+  });
+
+  it('accepts the openssl-signed curl line, a new delivery each run', async () => {
+    const body = JSON.stringify({ type: 'session.heartbeat', userIds: ['curl-1'] });
+    const line = resigningCurl({ url: `${url}/heartbeat`, body });
+    for (let run = 0; run < 2; run++) {
+      const result = spawnSync('bash', ['-c', line], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          WEBHOOK_SECRET: `${secret} ${testWebhookSecret('y')}`,
+        },
+        encoding: 'utf8',
+      });
+      expect(result.stdout).toMatch(/^HTTP\/1\.1 202/);
+      expect(result.stdout).toContain('"recorded":1');
+    }
+    expect((await store.get('curl-1'))?.state).toBe('active');
   });
 
   it('stops on SIGINT with status 0', async () => {

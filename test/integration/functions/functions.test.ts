@@ -10,12 +10,14 @@ import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.
 import { createDynamoDbClient } from '../../../src/sessions/dynamodb-client.js';
 import { DynamoDbSessionStore } from '../../../src/sessions/dynamodb-session-store.js';
 import { ensureTable } from '../../../src/sessions/table-definition.js';
+import { WEBHOOK_TYPES, type WebhookPath } from '../../../src/webhook/payloads.js';
 import { signWebhook } from '../../../src/webhook/signature.js';
+import { testWebhookSecret } from '../../helpers/webhook-fakes.js';
 
 // The three Lambda entry points, called as Lambda calls them, on a container
 // built from the environment against DynamoDB Local and the CAR emulator.
 const credentials = { secretId: 'AKIDfunctionstest00000000000000000000', secretKey: 'fn-key' };
-const webhookSecret = 'fn-webhook-secret';
+const webhookSecret = testWebhookSecret('functions');
 const tableName = `fn-${randomUUID().slice(0, 8)}`;
 let emulator: CarEmulator;
 let store: DynamoDbSessionStore;
@@ -34,15 +36,12 @@ const context = {
   getRemainingTimeInMillis: () => 60_000,
 } as unknown as Context;
 
-const httpEvent = (path: string, payload: unknown, secret = webhookSecret) => {
-  const body = JSON.stringify(payload);
-  const headers = signWebhook(secret, body);
+/** A signed httpApi event; the body's `type` is the path's unless the payload names one. */
+const httpEvent = (path: WebhookPath, payload: object, secret = webhookSecret) => {
+  const body = JSON.stringify({ type: WEBHOOK_TYPES[path], ...payload });
   return {
     rawPath: path,
-    headers: {
-      'x-reaper-timestamp': headers['X-Reaper-Timestamp'],
-      'x-reaper-signature': headers['X-Reaper-Signature'],
-    },
+    headers: signWebhook(secret, body),
     body: Buffer.from(body).toString('base64'),
     isBase64Encoded: true,
     requestContext: { http: { method: 'POST' } },
@@ -94,7 +93,7 @@ describe('Lambda functions on the local stack', () => {
 
   it('heartbeat refuses a request signed with another secret', async () => {
     const result = await functions.heartbeat.handler(
-      httpEvent('/heartbeat', { userId: 'hb-3' }, 'wrong'),
+      httpEvent('/heartbeat', { userId: 'hb-3' }, testWebhookSecret('wrong')),
       context,
     );
     expect(answer(result).statusCode).toBe(401);

@@ -1,30 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import { StoreError, ValidationError } from '../../../src/errors.js';
-import type { WebhookDeps } from '../../../src/handlers/deps.js';
+import type { WebhookDeps, WebhookRefusal } from '../../../src/handlers/deps.js';
 import { handleWebhookRequest } from '../../../src/handlers/webhook-request.js';
 import { silentLogger } from '../../../src/logger.js';
+import { MemoryDeliveryLog } from '../../../src/webhook/deliveries/delivery-log.js';
 import { signWebhook } from '../../../src/webhook/signature.js';
-import { FakeReaper, FakeWebhookStore } from '../../helpers/webhook-fakes.js';
+import { FakeReaper, FakeWebhookStore, testWebhookSecret } from '../../helpers/webhook-fakes.js';
 
-const secret = 'shh';
+const secret = testWebhookSecret('handlers');
 const now = 1_750_000_000_000;
+
+const type = (path: string) =>
+  path === '/disconnect' ? 'session.disconnected' : 'session.heartbeat';
 
 const setup = (overrides: Partial<WebhookDeps['config']> = {}) => {
   const store = new FakeWebhookStore();
   const reaper = new FakeReaper({ destroyed: 1, claimed: 1, candidates: 1 });
+  const deliveries = new MemoryDeliveryLog();
+  const refusals: WebhookRefusal[] = [];
+  let clock = now;
   const deps: WebhookDeps = {
     store,
+    deliveries,
     reaper,
     config: { webhookSecret: secret, disconnectGraceSeconds: 90, ...overrides },
-    clock: () => now,
+    clock: () => clock,
     logger: silentLogger,
     deadline: () => now + 5000,
+    onRefused: (refusal) => refusals.push(refusal),
   };
-  const post = (path: string, payload: unknown) => {
-    const body = JSON.stringify(payload);
-    return handleWebhookRequest(path, signWebhook(secret, body, now / 1000), body, deps);
+  /** Signs and sends `payload` (its `type` added unless it has one) as a new delivery. */
+  const post = (path: string, payload: Record<string, unknown>, timestampSeconds = now / 1000) => {
+    const body = JSON.stringify({ type: type(path), ...payload });
+    const headers = signWebhook(secret, body, { timestampSeconds });
+    return handleWebhookRequest(path, headers, body, deps);
   };
-  return { store, reaper, deps, post };
+  const advance = (ms: number) => {
+    clock += ms;
+  };
+  return { store, reaper, deps, deliveries, refusals, post, advance };
 };
 
 describe('Function: handleWebhookRequest', () => {
@@ -40,15 +54,80 @@ describe('Function: handleWebhookRequest', () => {
 
   it('checks the signature before touching the store', async () => {
     const { deps, store } = setup();
-    const body = '{"userId":"u-1"}';
+    const body = '{"type":"session.heartbeat","userId":"u-1"}';
     const result = await handleWebhookRequest(
       '/heartbeat',
-      signWebhook('bad', body, now / 1000),
+      signWebhook(testWebhookSecret('bad'), body, { timestampSeconds: now / 1000 }),
       body,
       deps,
     );
     expect(result.status).toBe(401);
     expect(store.calls).toEqual([]);
+  });
+
+  it("refuses a body whose type is not the endpoint's, naming both", async () => {
+    const { post, store, refusals } = setup();
+    const heartbeatAtDisconnect = await post('/disconnect', {
+      type: 'session.heartbeat',
+      userId: 'u-1',
+    });
+    expect(heartbeatAtDisconnect).toEqual({
+      status: 400,
+      body: {
+        error: 'type: must be "session.disconnected" for POST /disconnect, got "session.heartbeat"',
+      },
+    });
+    const untyped = await post('/heartbeat', { type: undefined, userId: 'u-1' });
+    expect(untyped.body).toEqual({
+      error: 'type: must be "session.heartbeat" for POST /heartbeat, got none',
+    });
+    expect(store.calls).toEqual([]);
+    expect(refusals.map((r) => [r.route, r.reason, r.status])).toEqual([
+      ['/disconnect', 'wrong-type', 400],
+      ['/heartbeat', 'wrong-type', 400],
+    ]);
+  });
+
+  it('acts on a delivery once: a repeat gets the first answer and changes nothing', async () => {
+    const { deps, store, advance } = setup();
+    const body = JSON.stringify({ type: 'session.heartbeat', userIds: ['a', 'b'] });
+    const headers = signWebhook(secret, body, { timestampSeconds: now / 1000 });
+    const first = await handleWebhookRequest('/heartbeat', headers, body, deps);
+    advance(60_000);
+    const repeat = await handleWebhookRequest('/heartbeat', headers, body, deps);
+    expect(first).toEqual({ status: 202, body: { accepted: true, recorded: 2 } });
+    expect(repeat).toEqual(first);
+    expect(store.calls).toEqual([`activity a,b @${now}`]);
+  });
+
+  it('lets the sender retry a delivery that failed on our side (5xx)', async () => {
+    const { deps, store } = setup();
+    const body = JSON.stringify({ type: 'session.heartbeat', userId: 'a' });
+    const headers = signWebhook(secret, body, { timestampSeconds: now / 1000 });
+    store.failWith = new StoreError('throttled', { retryable: true });
+    expect((await handleWebhookRequest('/heartbeat', headers, body, deps)).status).toBe(503);
+    store.failWith = undefined;
+    expect((await handleWebhookRequest('/heartbeat', headers, body, deps)).status).toBe(202);
+    expect(store.sessions.get('a')?.state).toBe('active');
+  });
+
+  it('answers 409 to a repeat while the first is still being handled', async () => {
+    const { deps, deliveries } = setup();
+    const body = JSON.stringify({ type: 'session.heartbeat', userId: 'a' });
+    const headers = signWebhook(secret, body, { id: 'msg_busy', timestampSeconds: now / 1000 });
+    await deliveries.begin('msg_busy', now);
+    const answer = await handleWebhookRequest('/heartbeat', headers, body, deps);
+    expect(answer.status).toBe(409);
+  });
+
+  it('tells every refusal with its reason', async () => {
+    const { deps, refusals } = setup();
+    await handleWebhookRequest('/heartbeat', {}, '{}', deps);
+    await handleWebhookRequest('/heartbeat', {}, 'x'.repeat(20_000), deps);
+    expect(refusals.map((r) => `${r.reason} ${r.status}`)).toEqual([
+      'missing-headers 401',
+      'too-large 413',
+    ]);
   });
 
   it('refuses everything with 503 when no secret is configured', async () => {
@@ -81,7 +160,7 @@ describe('Handler: heartbeat', () => {
       body: { error: 'userIds: must hold at most 1000 ids, got 1001' },
     });
     expect((await post('/heartbeat', {})).body).toEqual({
-      error: 'userId: is required (or userIds, a list)',
+      error: 'userIds: is required (a list of user ids)',
     });
   });
 
@@ -121,14 +200,20 @@ describe('Handler: disconnect', () => {
     expect(reaper.runs).toEqual([]);
   });
 
-  it('defaults at to now and answers 400 for a bad at', async () => {
+  it('defaults at to the signed time and answers 400 for a bad at', async () => {
     const { post, store } = setup();
-    await post('/disconnect', { userId: 'u-1' });
-    expect(store.calls).toEqual([`disconnect u-1 @${now}`]);
+    await post('/disconnect', { userId: 'u-1' }, now / 1000 - 20);
+    expect(store.calls).toEqual([`disconnect u-1 @${now - 20_000}`]);
     expect((await post('/disconnect', { userId: 'u-1', at: 'soon' })).body).toEqual({
       error: 'at: must be an integer, got a string',
     });
-    expect((await post('/disconnect', { userId: 'u-1', at: now + 301_000 })).status).toBe(400);
+  });
+
+  it('never records a disconnect later than now, whatever at or the signed time says', async () => {
+    const { post, store } = setup();
+    await post('/disconnect', { userId: 'u-1', at: now + 3_600_000 });
+    await post('/disconnect', { userId: 'u-2' }, now / 1000 + 200);
+    expect(store.calls).toEqual([`disconnect u-1 @${now}`, `disconnect u-2 @${now}`]);
   });
 
   it('with grace 0 destroys at once through the engine, as the webhook trigger', async () => {

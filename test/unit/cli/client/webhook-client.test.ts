@@ -7,10 +7,11 @@ import {
 } from '../../../../src/client/webhook-client.js';
 import type { WebhookServer } from '../../../../src/local/webhook-server.js';
 import { silentLogger } from '../../../../src/logger.js';
+import { MemoryDeliveryLog } from '../../../../src/webhook/deliveries/delivery-log.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../../../src/webhook/signed-request.js';
-import { FakeReaper, FakeWebhookStore } from '../../../helpers/webhook-fakes.js';
+import { FakeReaper, FakeWebhookStore, testWebhookSecret } from '../../../helpers/webhook-fakes.js';
 
-const secret = 'test-webhook-secret';
+const secret = testWebhookSecret('client');
 const store = new FakeWebhookStore();
 let server: WebhookServer;
 
@@ -18,6 +19,7 @@ beforeAll(async () => {
   server = await serveWebhooks(
     {
       store,
+      deliveries: new MemoryDeliveryLog(),
       reaper: new FakeReaper(),
       config: { webhookSecret: secret, disconnectGraceSeconds: 90 },
       clock: Date.now,
@@ -41,6 +43,20 @@ describe('Function: createWebhookClient', () => {
     });
   });
 
+  it('signs with each of several secrets, as during a rotation', async () => {
+    const client = createWebhookClient({
+      url: server.url,
+      secret: `${testWebhookSecret('next')} ${secret}`,
+    });
+    await expect(client.heartbeat('user-r')).resolves.toEqual({ recorded: 1 });
+  });
+
+  it('refuses a secret that is not a whsec_ secret, naming the option', () => {
+    expect(() => createWebhookClient({ url: server.url, secret: 's3cret' })).toThrow(
+      'createWebhookClient: secret: a webhook secret must start with whsec_',
+    );
+  });
+
   it('sends heartbeats for many users in batches within the limits', async () => {
     const client = createWebhookClient({ url: `${server.url}/`, secret });
     const ids = Array.from({ length: 2500 }, (_, i) => `hb-${i}`);
@@ -51,7 +67,7 @@ describe('Function: createWebhookClient', () => {
   });
 
   it('throws with the status and reason when the signature is refused', async () => {
-    const client = createWebhookClient({ url: server.url, secret: 'not-the-secret' });
+    const client = createWebhookClient({ url: server.url, secret: testWebhookSecret('other') });
     const failure = await client.heartbeat('user-b').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WebhookRequestError);
     expect(failure).toMatchObject({ status: 401 });
@@ -67,6 +83,9 @@ describe('Function: heartbeatBodies', () => {
     for (const body of bodies)
       expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_WEBHOOK_BODY_BYTES);
     expect(bodies.flatMap((body) => JSON.parse(body).userIds)).toEqual(ids);
+    expect(new Set(bodies.map((body) => JSON.parse(body).type))).toEqual(
+      new Set(['session.heartbeat']),
+    );
   });
 });
 
