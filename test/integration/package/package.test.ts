@@ -143,6 +143,34 @@ describe('serverless package', () => {
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'ReapLambdaFunction' } }],
     });
   });
+
+  it('throttles each webhook route, reserves the webhook functions a bounded concurrency', () => {
+    expect(props('HttpApiStage').RouteSettings).toEqual({
+      'POST /heartbeat': { ThrottlingRateLimit: '500', ThrottlingBurstLimit: '1000' },
+      'POST /disconnect': { ThrottlingRateLimit: '50', ThrottlingBurstLimit: '100' },
+    });
+    expect(Number(props('HeartbeatLambdaFunction').ReservedConcurrentExecutions)).toBe(25);
+    expect(Number(props('DisconnectLambdaFunction').ReservedConcurrentExecutions)).toBe(10);
+  });
+
+  it("alarms on the webhook API's refusal rate (4xx and 5xx are answers, not Lambda errors)", () => {
+    const metrics = props('WebhookRefusalsAlarm').Metrics as Array<{
+      Id: string;
+      ReturnData?: boolean;
+      Expression?: string;
+      MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown } };
+    }>;
+    expect(metrics.find((m) => m.ReturnData !== false)?.Expression).toContain(
+      '(clientErrors + serverErrors) / requests',
+    );
+    expect(metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []))).toEqual(
+      ['Count', '4xx', '5xx'].map((MetricName) => ({
+        Namespace: 'AWS/ApiGateway',
+        MetricName,
+        Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }],
+      })),
+    );
+  });
 });
 
 describe('IAM', () => {
@@ -181,6 +209,7 @@ describe('IAM', () => {
 
   it('grants each function only the actions its code uses', () => {
     expect(actionsOfRole('HeartbeatRole')).toEqual([
+      'dynamodb:DeleteItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'kms:Decrypt',
