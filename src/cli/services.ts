@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Reaper } from '../reaper/types.js';
 import type { ExemptionStore, SessionStore } from '../sessions/session-store.js';
 import { type DeliveryLog, MemoryDeliveryLog } from '../webhook/deliveries/delivery-log.js';
+import { sampledRefusalLog } from '../webhook/refusal-log.js';
 
 /**
  * What the commands use, built from one {@link Config}. Each part is created on
@@ -49,5 +50,6 @@ export function webhookDeps(services: CliServices, logger: Logger): WebhookDeps 
     config: services.config,
     clock: systemClock,
     logger,
+    onRefused: sampledRefusalLog({ logger, clock: systemClock }),
   };
 }
