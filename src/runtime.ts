@@ -75,7 +75,8 @@ export interface RuntimeOverrides {
  * Wires the DynamoDB session store, the Tencent CAR client (CAR_ENDPOINT,
  * CAR_TIMEOUT_MS), the rate budget (CAR_QUOTA_RPS: shared across processes
  * in the table, see budgetMode) and the reaper
- * (policies from IDLE_TIMEOUT_SECONDS etc., in ms) from one parsed config.
+ * (policies from IDLE_TIMEOUT_SECONDS etc., in ms, and the session classes of
+ * POLICIES_FILE) from one parsed config.
  * Missing Tencent credentials fail with a ConfigError naming the variable
  * when the CAR client is first needed (a reap that is not a dry run), not
  * here: `touch`, `table create` and the webhooks run without them.
@@ -151,6 +152,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
         idleTimeoutMs: config.idleTimeoutSeconds * 1000,
         disconnectGraceMs: config.disconnectGraceSeconds * 1000,
         maxAgeMs: config.maxSessionAgeSeconds * 1000,
+        classes: config.classes,
         quotaRps: config.carQuotaRps,
         concurrency: config.carConcurrency,
         ...overrides.reaper,

@@ -21,12 +21,19 @@ export function renderReapSummary(summary: ReapSummary, quotaRps: number): strin
           ['retry later', summary.retried],
           ['failed', summary.failed],
           ['skipped (active again)', summary.skipped],
+          ['skipped (exempt)', summary.skippedExempt ?? 0],
           ['throttled answers', summary.throttled],
         ],
       ),
     );
   }
-  const would = summary.wouldDestroy ?? [];
+  const would =
+    summary.wouldDestroySessions?.map((s) => `${s.userId} (${s.class}, ${s.reason})`) ??
+    summary.wouldDestroy ??
+    [];
+  if (summary.dryRun && summary.skippedExempt) {
+    lines.push(`left alone: ${summary.skippedExempt.toLocaleString('en-US')} exempt`);
+  }
   if (summary.dryRun && would.length > 0) {
     const shown = would.slice(0, WOULD_DESTROY_SHOWN).join(', ');
     const more =

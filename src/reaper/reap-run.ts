@@ -3,8 +3,10 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { CarApi, CarFailure } from '../car/car-api.js';
 import type { Clock, Sleep } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { DEFAULT_CLASS } from '../policies/session-classes.js';
 import type { ClaimResult, SessionStore } from '../sessions/session-store.js';
 import { namedUsers, storeCandidates, type WorkItem } from './candidate-source.js';
+import { classThresholds } from './class-thresholds.js';
 import { LatencyTracker } from './concurrency.js';
 import { type DestroyContext, destroyClaimed } from './destroy-claimed.js';
 import { LeasePolicy } from './lease.js';
@@ -68,6 +70,9 @@ export class ReapRun {
   private readonly deadline: number;
   private readonly lease: LeasePolicy;
   private readonly wouldDestroy: string[] = [];
+  private readonly wouldDestroySessions: NonNullable<ReapSummary['wouldDestroySessions']> = [];
+  /** Sessions the search found due but exempt. */
+  private skippedExempt = 0;
   private readonly latency: LatencyTracker;
   private readonly recorder: OutcomeRecorder;
   private readonly ctx: DestroyContext;
@@ -142,7 +147,7 @@ export class ReapRun {
       throw this.fatal;
     }
     // Debug: each trigger's own line (the reap function's, serve's) reports the run at info.
-    const { wouldDestroy, ...figures } = summary;
+    const { wouldDestroy, wouldDestroySessions: _sessions, ...figures } = summary;
     logger.debug('reap finished', {
       ...figures,
       ...(wouldDestroy ? { wouldDestroyCount: wouldDestroy.length } : {}),
@@ -153,13 +158,20 @@ export class ReapRun {
   private async produce(): Promise<void> {
     const { store, settings, clock } = this.deps;
     const o = this.options;
+    const thresholds = {
+      idleTimeoutMs: o.idleTimeoutMs ?? settings.idleTimeoutMs,
+      disconnectGraceMs: o.disconnectGraceMs ?? settings.disconnectGraceMs,
+      maxAgeMs: o.maxAgeMs ?? settings.maxAgeMs,
+    };
     const source = this.userIds
       ? namedUsers(this.userIds)
       : storeCandidates(store, {
           now: clock(),
-          idleTimeoutMs: o.idleTimeoutMs ?? settings.idleTimeoutMs,
-          disconnectGraceMs: o.disconnectGraceMs ?? settings.disconnectGraceMs,
-          maxAgeMs: o.maxAgeMs ?? settings.maxAgeMs,
+          ...thresholds,
+          classes: classThresholds(settings.classes, thresholds),
+          onExempt: () => {
+            this.skippedExempt++;
+          },
           pageSize: settings.pageSize,
         });
     for await (const item of source) {
@@ -175,6 +187,11 @@ export class ReapRun {
       if (o.dryRun) {
         this.stats.candidates++;
         this.wouldDestroy.push(item.userId);
+        this.wouldDestroySessions.push({
+          userId: item.userId,
+          class: item.candidate?.session.class ?? DEFAULT_CLASS,
+          reason: item.candidate?.reason ?? 'manual',
+        });
         continue;
       }
       while (this.tasks.size >= 2 * this.callLimit.concurrency && !this.stopped()) {
@@ -312,7 +329,11 @@ export class ReapRun {
       concurrency: this.callLimit.concurrency,
     };
     if (this.stopReason) summary.stoppedAt = this.stopReason;
-    if (this.options.dryRun) summary.wouldDestroy = [...this.wouldDestroy];
+    if (this.options.dryRun) {
+      summary.wouldDestroy = [...this.wouldDestroy];
+      summary.wouldDestroySessions = [...this.wouldDestroySessions];
+    }
+    if (!this.userIds) summary.skippedExempt = this.skippedExempt;
     if (this.authError) summary.error = this.authError;
     return summary;
   }

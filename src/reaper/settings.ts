@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import type { SessionClasses } from '../policies/session-classes.js';
 
 /** Configured policies and limits of the engine (all durations in ms). */
 export interface ReaperSettings {
@@ -8,6 +9,12 @@ export interface ReaperSettings {
   disconnectGraceMs: number;
   /** Hard cap on a session's life; 0 turns it off (`MAX_SESSION_AGE_SECONDS`). */
   maxAgeMs: number;
+  /**
+   * The session classes (`POLICIES_FILE`): each named class is searched with
+   * its own thresholds, inheriting the ones above (or a run's overrides of
+   * them). @default the default class only
+   */
+  classes?: SessionClasses;
   /** DestroySession quota (`CAR_QUOTA_RPS`); sizes the default limiter and concurrency. */
   quotaRps: number;
   /** Calls in flight (`CAR_CONCURRENCY`). @default Little's law, see defaultConcurrency */

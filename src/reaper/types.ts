@@ -1,3 +1,5 @@
+import type { DueReason } from '../sessions/session-store.js';
+
 /** The reaper engine's public contract, shared by the schedule, webhook and manual triggers. */
 
 export type Trigger = 'schedule' | 'webhook' | 'manual';
@@ -60,6 +62,10 @@ export interface ReapSummary {
   stoppedAt?: StopReason;
   /** Dry run: the user ids it would destroy. */
   wouldDestroy?: string[];
+  /** Dry run: each session it would destroy, with its class and why it is due. */
+  wouldDestroySessions?: { userId: string; class: string; reason: DueReason }[];
+  /** Sessions found due but exempt (`exemptUntil` still ahead): left alone. */
+  skippedExempt?: number;
   /** Set when an auth failure stopped the run (message has no secrets). */
   error?: { code: string; message: string };
   /** DestroySession calls made, retries included. */

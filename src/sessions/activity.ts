@@ -63,16 +63,23 @@ export async function recordActivityFor(
   sessionClass?: string,
 ): Promise<void> {
   const shard = shardOf(userId);
-  // A class given is written with the activity (`default` is the absence of one).
+  // A class given is written with the activity (`default` is the absence of one), and
+  // with it the class's index partitions. Without one, the item keeps its class: the
+  // condition below admits only an absent item (default class) or an active one with no
+  // retry, whose index partitions are already its class's A and G ones.
   const named = sessionClass !== undefined && sessionClass !== DEFAULT_CLASS;
   const setClass = named ? ', #class = :class' : '';
   const removeClass = sessionClass === DEFAULT_CLASS ? ' REMOVE #class' : '';
+  const partitions =
+    sessionClass === undefined
+      ? 'dueShard = if_not_exists(dueShard, :activeShard), ageShard = if_not_exists(ageShard, :ageShard)'
+      : 'dueShard = :activeShard, ageShard = :ageShard';
   const first = await updateIfMatches(
     context,
     {
       Key: { userId: S(userId) },
       UpdateExpression:
-        'SET lastActiveAt = :at, dueAt = :at, dueShard = :activeShard, ageShard = :ageShard, ' +
+        `SET lastActiveAt = :at, dueAt = :at, ${partitions}, ` +
         '#state = :active, startedAt = if_not_exists(startedAt, :at), ' +
         `attempts = if_not_exists(attempts, :zero), version = if_not_exists(version, :zero) + :one${setClass}${removeClass}`,
       ConditionExpression:
@@ -85,8 +92,8 @@ export async function recordActivityFor(
       ExpressionAttributeValues: {
         ':at': N(at),
         ':active': S('active'),
-        ':activeShard': S(shardKey('A', shard)),
-        ':ageShard': S(shardKey(AGE_FAMILY, shard)),
+        ':activeShard': S(shardKey('A', shard, sessionClass)),
+        ':ageShard': S(shardKey(AGE_FAMILY, shard, sessionClass)),
         ':zero': N(0),
         ':one': N(1),
         ...(named ? { ':class': S(sessionClass) } : {}),
@@ -120,9 +127,11 @@ export async function recordDisconnectFor(
       Key: { userId: S(userId) },
       UpdateExpression:
         'SET #state = :disconnected, disconnectedAt = :at, dueShard = :disconnectedShard, version = version + :one',
+      // A session of a named class goes through the transition, which keys it by its class.
       ConditionExpression:
-        '#state = :active AND attribute_not_exists(nextAttemptAt) AND lastActiveAt <= :at',
-      ExpressionAttributeNames: { '#state': 'state' },
+        '#state = :active AND attribute_not_exists(nextAttemptAt) AND lastActiveAt <= :at AND ' +
+        'attribute_not_exists(#class)',
+      ExpressionAttributeNames: { '#state': 'state', '#class': 'class' },
       ExpressionAttributeValues: {
         ':at': N(at),
         ':active': S('active'),

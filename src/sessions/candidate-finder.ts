@@ -18,7 +18,12 @@ import {
 } from './candidate-queries.js';
 import { type Item, itemToSession } from './item-mapping.js';
 import { AGE_INDEX, DUE_INDEX } from './schema.js';
-import type { Candidate, FindCandidatesOptions, Session } from './session-store.js';
+import {
+  type Candidate,
+  type FindCandidatesOptions,
+  isExemptAt,
+  type Session,
+} from './session-store.js';
 import { AGE_FAMILY, allShards, DUE_FAMILIES, shardKey, shuffledShards } from './shard.js';
 import type { StoreContext } from './store-context.js';
 
@@ -27,7 +32,13 @@ const S = (value: string): AttributeValue => ({ S: value });
 
 /** Attributes fetched for a max-age hit: the same ones the due index projects. */
 const SESSION_PROJECTION =
-  'userId, #state, lastActiveAt, startedAt, disconnectedAt, attempts, nextAttemptAt, leaseExpiresAt, reapedBy, version';
+  'userId, #state, lastActiveAt, startedAt, disconnectedAt, attempts, nextAttemptAt, leaseExpiresAt, reapedBy, version, #class, exemptUntil';
+
+/** One class of a search: its name (undefined for the default class) and cut-offs. */
+interface ClassSearch {
+  sessionClass?: string;
+  cutoffs: Cutoffs;
+}
 
 /** A paged query over one index partition. */
 interface Cursor {
@@ -38,42 +49,72 @@ interface Cursor {
   values: Record<string, AttributeValue>;
   /** Turns one returned item into a candidate (or a key to fetch, for the age index). */
   family?: DueQuery['family'];
+  /** The cut-offs of the class whose partition this is. */
+  cutoffs: Cutoffs;
   startKey?: Record<string, AttributeValue>;
 }
 
 const capacityOf = (consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): number =>
   [consumed ?? []].flat().reduce((sum, each) => sum + (each.CapacityUnits ?? 0), 0);
 
-function dueCursors(cutoffs: Cutoffs, shards: readonly number[]): Cursor[] {
-  return dueQueries(cutoffs).flatMap((query) =>
-    shards.map((shard) => ({
-      partition: shardKey(query.family, shard),
-      index: DUE_INDEX,
-      family: query.family,
-      keyCondition: `dueShard = :partition AND dueAt ${query.operator} :cutoff`,
-      filter: query.filter
-        ? 'lastActiveAt <= :idleCutoff OR disconnectedAt <= :graceCutoff'
-        : undefined,
-      values: {
-        ':cutoff': N(query.value),
-        ...(query.filter
-          ? {
-              ':idleCutoff': N(query.filter.idleCutoff),
-              ':graceCutoff': N(query.filter.graceCutoff),
-            }
-          : {}),
-      },
-    })),
+/**
+ * The cursors of one search, most urgent family first: leases and retries
+ * once (they are due at a time of their own), then each class's disconnected
+ * partitions, then each class's active ones, each with its class's cut-offs.
+ */
+function dueCursors(searches: readonly ClassSearch[], shards: readonly number[]): Cursor[] {
+  const [base] = searches;
+  if (base === undefined) return [];
+  return dueQueries(base.cutoffs).flatMap((first) =>
+    (first.family === 'L' || first.family === 'R' ? [base] : searches).flatMap((search) => {
+      const query =
+        search === base
+          ? first
+          : (dueQueries(search.cutoffs).find((q) => q.family === first.family) ?? first);
+      return classCursors(query, search, shards);
+    }),
   );
 }
 
-function ageCursors(ageCutoff: number): Cursor[] {
-  return allShards().map((shard) => ({
-    partition: shardKey(AGE_FAMILY, shard),
-    index: AGE_INDEX,
-    keyCondition: 'ageShard = :partition AND startedAt <= :cutoff',
-    values: { ':cutoff': N(ageCutoff) },
+function classCursors(query: DueQuery, search: ClassSearch, shards: readonly number[]): Cursor[] {
+  return shards.map((shard) => ({
+    partition: shardKey(query.family, shard, search.sessionClass),
+    index: DUE_INDEX,
+    family: query.family,
+    cutoffs: search.cutoffs,
+    keyCondition: `dueShard = :partition AND dueAt ${query.operator} :cutoff`,
+    filter: query.filter
+      ? 'lastActiveAt <= :idleCutoff OR disconnectedAt <= :graceCutoff'
+      : undefined,
+    values: {
+      ':cutoff': N(query.value),
+      ...(query.filter
+        ? {
+            ':idleCutoff': N(query.filter.idleCutoff),
+            ':graceCutoff': N(query.filter.graceCutoff),
+          }
+        : {}),
+    },
   }));
+}
+
+function ageCursors(search: ClassSearch & { cutoffs: { age: number } }): Cursor[] {
+  return allShards().map((shard) => ({
+    partition: shardKey(AGE_FAMILY, shard, search.sessionClass),
+    index: AGE_INDEX,
+    cutoffs: search.cutoffs,
+    keyCondition: 'ageShard = :partition AND startedAt <= :cutoff',
+    values: { ':cutoff': N(search.cutoffs.age) },
+  }));
+}
+
+/** The default class's search, then one per named class, each with its cut-offs. */
+function classSearches(options: FindCandidatesOptions): ClassSearch[] {
+  const named = Object.entries(options.classes ?? {}).map(([sessionClass, thresholds]) => ({
+    sessionClass,
+    cutoffs: cutoffsOf({ ...options, ...thresholds }),
+  }));
+  return [{ cutoffs: cutoffsOf(options) }, ...named];
 }
 
 /**
@@ -99,14 +140,17 @@ export async function* findDueCandidates(
   concurrency: number,
 ): AsyncGenerator<Candidate[]> {
   const pageSize = options.pageSize ?? 100;
-  const cutoffs = cutoffsOf(options);
+  const searches = classSearches(options);
+  const cutoffsByClass = new Map(searches.map((each) => [each.sessionClass, each.cutoffs]));
   const limit = pLimit(concurrency);
   const seen = new Set<string>();
   let buffer: Candidate[] = [];
   const accept = (candidate: Candidate) => {
     if (seen.has(candidate.session.userId)) return;
     seen.add(candidate.session.userId);
-    buffer.push(candidate);
+    // Exempt: found by its times, held back by its exemption (read, counted, not handed out).
+    if (isExemptAt(candidate.session, options.now)) options.onExempt?.(candidate);
+    else buffer.push(candidate);
   };
   const drain = function* (all: boolean) {
     while (buffer.length >= pageSize || (all && buffer.length > 0)) {
@@ -115,7 +159,7 @@ export async function* findDueCandidates(
     }
   };
 
-  const queue = dueCursors(cutoffs, shuffledShards());
+  const queue = dueCursors(searches, shuffledShards());
   const readLimit = Math.min(pageSize, READ_LIMIT);
   let width = concurrency;
   while (queue.length > 0) {
@@ -125,12 +169,12 @@ export async function* findDueCandidates(
     );
     let densest = 0;
     pages.forEach((page, position) => {
-      const family = wave[position]?.family;
-      if (family === undefined) return;
+      const cursor = wave[position];
+      if (cursor?.family === undefined) return;
       densest = Math.max(densest, page.length);
       for (const item of page) {
         const session = itemToSession(item);
-        accept({ session, reason: reasonFor(family, session, cutoffs) });
+        accept({ session, reason: reasonFor(cursor.family, session, cursor.cutoffs) });
       }
     });
     for (const cursor of wave.filter((c) => c.startKey !== undefined)) requeue(queue, cursor);
@@ -139,8 +183,11 @@ export async function* findDueCandidates(
     yield* drain(densest > 0);
   }
 
-  if (cutoffs.age !== undefined) {
-    let ageWave = ageCursors(cutoffs.age);
+  const aged = searches.filter(
+    (each): each is ClassSearch & { cutoffs: { age: number } } => each.cutoffs.age !== undefined,
+  );
+  if (aged.length > 0) {
+    let ageWave = aged.flatMap(ageCursors);
     while (ageWave.length > 0) {
       const pages = await Promise.all(
         ageWave.map((cursor) => limit(() => queryPage(context, cursor, pageSize))),
@@ -150,7 +197,8 @@ export async function* findDueCandidates(
         .map((item) => item.userId?.S)
         .filter((userId): userId is string => userId !== undefined && !seen.has(userId));
       for (const session of await fetchSessions(context, userIds)) {
-        if (dueForAge(session, cutoffs)) accept({ session, reason: 'max-age' });
+        const cutoffs = cutoffsByClass.get(session.class) ?? searches[0]?.cutoffs;
+        if (cutoffs && dueForAge(session, cutoffs)) accept({ session, reason: 'max-age' });
       }
       ageWave = ageWave.filter((cursor) => cursor.startKey !== undefined);
       yield* drain(false);
@@ -227,7 +275,7 @@ async function fetchSessions(context: StoreContext, userIds: string[]): Promise<
         [context.tableName]: {
           Keys: keys,
           ProjectionExpression: SESSION_PROJECTION,
-          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeNames: { '#state': 'state', '#class': 'class' },
         },
       };
       const output: BatchGetItemCommandOutput = await context.client

@@ -23,6 +23,13 @@ const CLAIM_UPDATE =
   'claimedAt = :now, dueShard = :leaseShard, dueAt = :lease';
 const CLAIM_REMOVE = ' REMOVE ageShard, expiresAt';
 
+/**
+ * No claim, by search or by name, takes a session before its exemption ends
+ * (`:now` is the claim's time); the search leaves exempt sessions out, and
+ * this holds against an exemption recorded after the search read the session.
+ */
+const NOT_EXEMPT = 'attribute_not_exists(exemptUntil) OR exemptUntil <= :now';
+
 const claimValues = (userId: string, options: ClaimOptions, token: string) => ({
   ':reaping': S('reaping'),
   ':claimant': S(options.claimant),
@@ -52,9 +59,9 @@ export async function claimSession(
   const result = await runClaim(context, session.userId, options, token, {
     UpdateExpression: `${CLAIM_UPDATE}, version = version + :one, claimVersion = version + :one${CLAIM_REMOVE}`,
     ConditionExpression:
-      '(version = :read AND #state IN (:active, :disconnected)) OR ' +
+      `(${NOT_EXEMPT}) AND ((version = :read AND #state IN (:active, :disconnected)) OR ` +
       '(#state = :reaping AND leaseExpiresAt < :now AND ' +
-      '(attribute_not_exists(claimVersion) OR version = claimVersion))',
+      '(attribute_not_exists(claimVersion) OR version = claimVersion)))',
     ExpressionAttributeValues: {
       ...claimValues(session.userId, options, token),
       ':read': N(session.version),
@@ -86,7 +93,8 @@ export async function claimSessionByUserId(
       'startedAt = if_not_exists(startedAt, :now), lastActiveAt = if_not_exists(lastActiveAt, :zero), ' +
       `attempts = if_not_exists(attempts, :zero)${CLAIM_REMOVE}`,
     ConditionExpression:
-      'attribute_not_exists(userId) OR #state <> :reaping OR leaseExpiresAt < :now OR reapedBy = :claimant',
+      `(${NOT_EXEMPT}) AND ` +
+      '(attribute_not_exists(userId) OR #state <> :reaping OR leaseExpiresAt < :now OR reapedBy = :claimant)',
     ExpressionAttributeValues: { ...claimValues(userId, options, token), ':zero': N(0) },
   });
   return publicResult(result);

@@ -69,10 +69,12 @@ export function derivedAttributes(
   const shard = shardOf(session.userId);
   const derived: DerivedAttributes = {};
   if (family !== undefined) {
-    derived.dueShard = shardKey(family, shard);
+    derived.dueShard = shardKey(family, shard, session.class);
     derived.dueAt = dueAtOf(session, family);
   }
-  if (family === 'A' || family === 'D') derived.ageShard = shardKey(AGE_FAMILY, shard);
+  if (family === 'A' || family === 'D') {
+    derived.ageShard = shardKey(AGE_FAMILY, shard, session.class);
+  }
   if (session.state === 'destroyed') {
     derived.expiresAt = ttlSeconds(session.destroyedAt ?? now, DESTROYED_RETENTION_MS);
   } else if (session.state === 'failed') {

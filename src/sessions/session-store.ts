@@ -112,7 +112,30 @@ export interface FindCandidatesOptions {
   maxAgeMs: number;
   /** Items per page. @default 100 */
   pageSize?: number;
+  /**
+   * The thresholds of each named class (the top-level ones are the default
+   * class's). Sessions of a class not named here are not searched.
+   * @default none: every session is judged as the default class
+   */
+  classes?: Readonly<Record<string, ClassThresholds>>;
+  /**
+   * Told of each session found due but exempt (`exemptUntil` after `now`);
+   * it is not handed out.
+   */
+  onExempt?: (candidate: Candidate) => void;
 }
+
+/** The thresholds one class is judged by, in ms. */
+export interface ClassThresholds {
+  idleTimeoutMs: number;
+  disconnectGraceMs: number;
+  /** 0 turns the age cap off for the class. */
+  maxAgeMs: number;
+}
+
+/** Whether a session is exempt from reaping at `now`. */
+export const isExemptAt = (session: Session, now: number): boolean =>
+  session.exemptUntil !== undefined && session.exemptUntil > now;
 
 export interface ClaimOptions {
   now: number;

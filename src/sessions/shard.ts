@@ -1,3 +1,4 @@
+import { DEFAULT_CLASS } from '../policies/session-classes.js';
 import { SHARD_COUNT } from './schema.js';
 
 /**
@@ -25,9 +26,22 @@ export function fnv1a(text: string): number {
 /** The shard of a user id, in `[0, SHARD_COUNT)`. */
 export const shardOf = (userId: string): number => fnv1a(userId) % SHARD_COUNT;
 
-/** The index partition key for a family and shard, e.g. `A#3`. */
-export const shardKey = (family: DueFamily | typeof AGE_FAMILY, shard: number): string =>
-  `${family}#${shard}`;
+/**
+ * The index partition key for a family and shard, e.g. `A#3`. The families
+ * whose due time depends on the class's thresholds (A, D, and the age index)
+ * have one partition family per named class, e.g. `A#kiosk#3`, so a search
+ * asks each class's partitions with that class's cut-offs; the default class
+ * keeps the plain keys. Retries (R) and leases (L) are due at a time of their
+ * own whatever the class.
+ */
+export const shardKey = (
+  family: DueFamily | typeof AGE_FAMILY,
+  shard: number,
+  sessionClass?: string,
+): string =>
+  sessionClass === undefined || sessionClass === DEFAULT_CLASS || family === 'R' || family === 'L'
+    ? `${family}#${shard}`
+    : `${family}#${sessionClass}#${shard}`;
 
 /** Every shard number, for queries that fan out over a family. */
 export const allShards = (): number[] => Array.from({ length: SHARD_COUNT }, (_, shard) => shard);

@@ -98,7 +98,6 @@ describe('Methods: setExemption, listExemptions, removeExemption', () => {
 
   it('keeps the exemption and the class through a new life of the user id', async () => {
     await table.store.recordActivity(['life'], T0, { class: 'kiosk' });
-    await table.store.setExemption(['life'], { until: T0 + HOUR, reason: 'r', by: 'me', at: T0 });
     const claim = await table.store.claimByUserId('life', {
       now: T0 + 100,
       leaseMs: 60_000,
@@ -106,6 +105,8 @@ describe('Methods: setExemption, listExemptions, removeExemption', () => {
     });
     if (claim.status !== 'claimed') throw new Error('not claimed');
     await table.store.recordOutcome(claim.claim, { kind: 'destroyed', at: T0 + 200 });
+    // Exempting an ended session: it holds for the user id's next life.
+    await table.store.setExemption(['life'], { until: T0 + HOUR, reason: 'r', by: 'me', at: T0 });
     await table.store.recordActivity(['life'], T0 + 300);
     expect(await table.store.get('life')).toMatchObject({
       state: 'active',
@@ -113,6 +114,19 @@ describe('Methods: setExemption, listExemptions, removeExemption', () => {
       class: 'kiosk',
       exemptUntil: T0 + HOUR,
     });
+  });
+
+  it('refuses a claim, by search or by name, before the exemption ends', async () => {
+    const session = await table.store.get('ex-1');
+    if (!session) throw new Error('no session');
+    const options = { now: T0 + HOUR - 1, leaseMs: 60_000, claimant: 'run-2' };
+    expect((await table.store.claim(session, options)).status).toBe('lost');
+    expect((await table.store.claimByUserId('ex-1', options)).status).toBe('lost');
+    const after = await table.store.claimByUserId('ex-1', { ...options, now: T0 + HOUR });
+    expect(after.status).toBe('claimed');
+    if (after.status === 'claimed') {
+      await table.store.recordOutcome(after.claim, { kind: 'released', at: T0 + HOUR });
+    }
   });
 
   it('lists exemptions soonest end first, and removes them', async () => {
