@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTable, type TestTable } from '../../helpers/dynamo.js';
+import { shardOf } from '../../../src/sessions/shard.js';
+import { createTestTable, rawItem, type TestTable } from '../../helpers/dynamo.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;
@@ -24,6 +25,21 @@ describe('Method: recordActivity with a class', () => {
         lastActiveAt: T0 + 2000,
       });
     }
+  });
+
+  it("keeps a session in its class's index partitions through activity and a disconnect", async () => {
+    const shard = shardOf('keyed');
+    await table.store.recordActivity(['keyed'], T0, { class: 'kiosk' });
+    await table.store.recordActivity(['keyed'], T0 + 1000);
+    expect(await rawItem(table, 'keyed')).toMatchObject({
+      dueShard: { S: `A#kiosk#${shard}` },
+      ageShard: { S: `G#kiosk#${shard}` },
+      dueAt: { N: String(T0 + 1000) },
+    });
+    await table.store.recordDisconnect('keyed', T0 + 2000);
+    expect((await rawItem(table, 'keyed')).dueShard).toEqual({ S: `D#kiosk#${shard}` });
+    await table.store.recordActivity(['keyed'], T0 + 3000, { class: 'default' });
+    expect((await rawItem(table, 'keyed')).dueShard).toEqual({ S: `A#${shard}` });
   });
 
   it('moves a session to another class, and `default` takes it out of any', async () => {
