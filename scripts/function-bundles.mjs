@@ -1,10 +1,12 @@
 // The one esbuild configuration of the Lambda functions: used by the serverless
 // plugin beside it (package, deploy function, invoke local) and by
 // bench/bundle.bench.ts, so what is measured is what is deployed.
+import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { parse } from 'yaml';
 
 /** Function name -> entry point. serverless.yml names the same functions. */
 export const FUNCTION_ENTRIES = {
@@ -16,16 +18,29 @@ export const FUNCTION_ENTRIES = {
 /** Where bundles go: `<BUNDLE_DIR>/<name>/index.js` (handler `.esbuild/<name>/index.handler`). */
 export const BUNDLE_DIR = '.esbuild';
 
-const shims = join(dirname(fileURLToPath(import.meta.url)), 'bundle-shims');
+const scripts = dirname(fileURLToPath(import.meta.url));
+const shims = join(scripts, 'bundle-shims');
 
-/** esbuild options for one Lambda bundle (ESM, Node 20, minified, tree-shaken, source maps). */
+/**
+ * The Lambda runtime of every function (`provider.runtime` in serverless.yml),
+ * e.g. `nodejs24.x`, and the esbuild target that follows from it (`node24`):
+ * the bundles are built for the Node.js that runs them.
+ */
+export function lambdaRuntime(file = join(scripts, '..', 'serverless.yml')) {
+  const runtime = parse(readFileSync(file, 'utf8'))?.provider?.runtime;
+  const major = /^nodejs(\d+)\.x$/.exec(String(runtime))?.[1];
+  if (!major) throw new Error(`${file}: provider.runtime must be nodejs<major>.x, got ${runtime}`);
+  return { runtime, nodeMajor: Number(major), target: `node${major}` };
+}
+
+/** esbuild options for one Lambda bundle (ESM, the runtime's Node, minified, tree-shaken, source maps). */
 export function bundleOptions({ entry, outdir }) {
   return {
     entryPoints: { index: entry },
     outdir,
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: lambdaRuntime().target,
     format: 'esm',
     // Dynamic imports (SSM, Lambda and Tencent clients) become chunks loaded on first use.
     splitting: true,
@@ -36,7 +51,7 @@ export function bundleOptions({ entry, outdir }) {
     // Prefer the ESM builds of the AWS SDK and Powertools: they tree-shake far better.
     mainFields: ['module', 'main'],
     legalComments: 'external',
-    // Dead weight or needless start-up work of dependencies on Node 20 (see each shim for why).
+    // Dead weight or needless start-up work of dependencies on Node (see each shim for why).
     alias: {
       'whatwg-url': join(shims, 'whatwg-url.cjs'),
       'mime-types': join(shims, 'mime-types.cjs'),

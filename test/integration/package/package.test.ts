@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleOptions, lambdaRuntime } from '../../../scripts/function-bundles.mjs';
 import { actionsOf, iamStatements, logStreamsOf, strings } from './iam-statements.js';
 
 // Runs `serverless package` once, offline (no AWS credentials, no profile, no
@@ -47,7 +48,7 @@ const props = (id: string) => {
 };
 
 describe('serverless package', () => {
-  it('builds three arm64 nodejs20.x functions from esbuild bundles', () => {
+  it('builds three arm64 nodejs24.x functions from esbuild bundles', () => {
     const functions = ofType('AWS::Lambda::Function');
     expect(functions.map(([id]) => id).sort()).toEqual([
       'DisconnectLambdaFunction',
@@ -55,13 +56,20 @@ describe('serverless package', () => {
       'ReapLambdaFunction',
     ]);
     for (const [, fn] of functions) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs20.x', Architectures: ['arm64'] });
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     }
     for (const name of ['reap', 'disconnect', 'heartbeat']) {
       expect(existsSync(join(outDir, `${name}.zip`))).toBe(true);
       expect(existsSync(join(root, `.esbuild/${name}/index.js`))).toBe(true);
     }
     expect(props('ReapLambdaFunction').Handler).toBe('.esbuild/reap/index.handler');
+  });
+
+  it('builds the bundles for the Node.js major of the runtime they run on', () => {
+    const { runtime, target } = lambdaRuntime();
+    expect(props('ReapLambdaFunction').Runtime).toBe(runtime);
+    expect(target).toBe('node24');
+    expect(bundleOptions({ entry: 'functions/reap.ts', outdir: outDir }).target).toBe(target);
   });
 
   it('runs reap one at a time on a 1-minute schedule, dropping ticks that cannot start', () => {
