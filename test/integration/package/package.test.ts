@@ -2,9 +2,23 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bundleOptions, lambdaRuntime } from '../../../scripts/function-bundles.mjs';
+import { lambdaNode } from '../../../scripts/lambda-node.mjs';
+import { createWebhookClient } from '../../../src/client/webhook-client.js';
+import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.js';
+import { createDynamoDbClient } from '../../../src/sessions/dynamodb-client.js';
+import { DynamoDbSessionStore } from '../../../src/sessions/dynamodb-session-store.js';
+import { ensureTable } from '../../../src/sessions/table-definition.js';
 import { actionsOf, iamStatements, logStreamsOf, strings } from './iam-statements.js';
+import {
+  type FunctionResource,
+  httpApiFetch,
+  type Invocation,
+  PackagedFunction,
+  scheduledEvent,
+  unzipFunction,
+} from './packaged-function.js';
 
 // Runs `serverless package` once, offline (no AWS credentials, no profile, no
 // network needed), into a temporary directory, and reads the CloudFormation
@@ -18,11 +32,13 @@ let template: Template;
 let output = '';
 
 beforeAll(() => {
-  // Packaged with the example policies file, as an operator with session classes would.
+  // Packaged with the example policies file, as an operator with session classes would,
+  // and for immediate destroys on disconnect (DISCONNECT_GRACE_SECONDS=0 in the shell).
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: outDir,
     POLICIES_FILE: 'examples/policies.yml',
+    DISCONNECT_GRACE_SECONDS: '0',
   };
   const result = spawnSync(
     process.execPath,
@@ -252,5 +268,117 @@ describe('IAM', () => {
     );
     // kms:Decrypt only when a customer managed key is named, and only through SSM.
     expect(template.Conditions).toHaveProperty('HasSsmKmsKey');
+  });
+});
+
+describe('the packaged functions, run as Lambda runs them', () => {
+  // Each zip is unzipped on its own and its handler run by the Node.js major of
+  // the runtime (from the `node` npm package), with the template's variables
+  // and local endpoints and plain secrets on top: what is deployed is what runs.
+  const credentials = { secretId: 'AKIDpackagetest0000000000000000000000', secretKey: 'pk-key' };
+  const webhookSecret = 'packaged-webhook-secret';
+  const taskRoots = mkdtempSync(join(tmpdir(), 'car-reaper-task-'));
+  let node: string;
+  let emulator: CarEmulator;
+  let store: DynamoDbSessionStore;
+  let fns: Record<'reap' | 'disconnect' | 'heartbeat', PackagedFunction>;
+  const invocations: Invocation<unknown>[] = [];
+  const runtimeNode = new RegExp(`^v${lambdaRuntime().nodeMajor}\\.`);
+
+  beforeAll(async () => {
+    node = lambdaNode({ major: lambdaRuntime().nodeMajor });
+    emulator = await startCarEmulator({ port: 0, credentials, rate: 100, seats: 100 });
+    const overrides = {
+      DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+      CAR_ENDPOINT: emulator.url,
+      TENCENTCLOUD_SECRET_ID: credentials.secretId,
+      TENCENTCLOUD_SECRET_KEY: credentials.secretKey,
+      WEBHOOK_SECRET: webhookSecret,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: 'local',
+    };
+    const made = {} as typeof fns;
+    for (const name of ['reap', 'disconnect', 'heartbeat'] as const) {
+      const id = `${name[0]?.toUpperCase()}${name.slice(1)}LambdaFunction`;
+      const resource = props(id) as unknown as FunctionResource;
+      made[name] = new PackagedFunction(
+        node,
+        unzipFunction(outDir, name, taskRoots),
+        resource,
+        overrides,
+      );
+    }
+    fns = made;
+    const tableName = props('ReapLambdaFunction').Environment.Variables.SESSIONS_TABLE;
+    const client = createDynamoDbClient({
+      dynamodbEndpoint: inject('dynamodbEndpoint'),
+      awsRegion: 'us-east-1',
+    });
+    await ensureTable(client, tableName);
+    store = new DynamoDbSessionStore({ client, tableName });
+  }, 600_000);
+
+  afterAll(async () => {
+    await emulator?.stop();
+    rmSync(taskRoots, { recursive: true, force: true });
+  });
+
+  const webhooks = () =>
+    createWebhookClient({
+      url: 'https://api.example.test/',
+      secret: webhookSecret,
+      timeoutMs: 60_000,
+      fetch: httpApiFetch({ '/heartbeat': fns.heartbeat, '/disconnect': fns.disconnect }, (i) =>
+        invocations.push(i),
+      ),
+    });
+
+  it(`runs on the runtime's Node.js major, not the machine's`, () => {
+    const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    expect(version).toMatch(runtimeNode);
+    expect(lambdaRuntime().nodeMajor).toBeGreaterThanOrEqual(24);
+  });
+
+  it('heartbeat: a signed HTTP API request records activity', async () => {
+    const answer = await webhooks().heartbeat(['pk-hb-1', 'pk-hb-2']);
+
+    expect(answer).toEqual({ recorded: 2 });
+    expect((await store.get('pk-hb-1'))?.state).toBe('active');
+    expect((await store.get('pk-hb-2'))?.state).toBe('active');
+    expect(invocations.at(-1)?.nodeVersion).toMatch(runtimeNode);
+  });
+
+  it("disconnect: with the template's grace of 0 the session is destroyed through CAR at once", async () => {
+    expect(props('DisconnectLambdaFunction').Environment.Variables.DISCONNECT_GRACE_SECONDS).toBe(
+      '0',
+    );
+    await store.recordActivity(['pk-dc-1'], Date.now() - 60_000);
+    emulator.seedSessions(['pk-dc-1']);
+
+    const answer = await webhooks().disconnect('pk-dc-1');
+
+    expect(answer).toEqual({ userId: 'pk-dc-1', action: 'destroyed' });
+    expect(emulator.liveSessions()).not.toContain('pk-dc-1');
+    expect((await store.get('pk-dc-1'))?.state).toBe('destroyed');
+    expect(invocations.at(-1)?.nodeVersion).toMatch(runtimeNode);
+  });
+
+  it('reap: the scheduled event destroys the stale sessions in the table, and only those', async () => {
+    const stale = ['pk-stale-1', 'pk-stale-2', 'pk-stale-3'];
+    await store.recordActivity(stale, Date.now() - 3_600_000);
+    await store.recordActivity(['pk-fresh-1'], Date.now());
+    emulator.seedSessions([...stale, 'pk-fresh-1']);
+
+    const run = await fns.reap.invoke<Record<string, unknown>>(
+      scheduledEvent('car-reaper-dev-reap'),
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.nodeVersion).toMatch(runtimeNode);
+    expect(run.result).toMatchObject({ trigger: 'schedule', destroyed: 3, failed: 0 });
+    for (const userId of stale) expect((await store.get(userId))?.state).toBe('destroyed');
+    expect((await store.get('pk-fresh-1'))?.state).toBe('active');
+    expect(emulator.liveSessions()).toEqual(['pk-fresh-1']);
   });
 });
