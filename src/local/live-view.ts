@@ -1,13 +1,19 @@
 import { SESSION_STATES, type SessionState } from '../sessions/session-store.js';
+import { barLine, rowsOf, truncate, wrapItems } from './fit-line.js';
 
 /** What the live view shows at one tick. */
 export interface LiveSnapshot {
   /** Seconds since the stack came up. */
   uptimeSeconds: number;
   sessions: Record<SessionState, number>;
-  /** Destroys over the last second, and the quota they stay within. */
-  destroysPerSecond: number;
+  /**
+   * Destroys CAR admitted in the last second, counted over the same sliding
+   * window as its quota: never above `quotaRps` unless CAR let more through.
+   */
+  destroysLastSecond: number;
   quotaRps: number;
+  /** DestroySession calls CAR refused with RequestLimitExceeded since start. */
+  throttled: number;
   /** CAR's Running/Total (DescribeConcurrentCount), or why it is unknown. */
   car: { running: number; total: number } | { error: string };
   /** Reap cycles finished, and whether one is running now. */
@@ -19,50 +25,71 @@ export interface LiveSnapshot {
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-function carText(car: LiveSnapshot['car']): string {
-  return 'error' in car
-    ? `CAR ? (${car.error})`
-    : `CAR running ${fmt(car.running)}/${fmt(car.total)}`;
-}
+const sessionItems = (sessions: Record<SessionState, number>): string[] =>
+  SESSION_STATES.map((state) => `${state} ${fmt(sessions[state] ?? 0)}`);
 
-function sessionsText(sessions: Record<SessionState, number>): string {
-  return SESSION_STATES.map((state) => `${state} ${fmt(sessions[state] ?? 0)}`).join('  ');
-}
+const carText = (car: LiveSnapshot['car']): string =>
+  'error' in car ? `CAR ? (${car.error})` : `CAR running ${fmt(car.running)}/${fmt(car.total)}`;
 
-/** One line a tick, for logs and pipes (no terminal control codes). */
+/** One line a tick, for logs and pipes (no terminal control codes, no width limit). */
 export function renderLiveLine(s: LiveSnapshot): string {
   return (
-    `t=${s.uptimeSeconds}s  ${sessionsText(s.sessions)}  ` +
-    `destroys ${fmt(Math.round(s.destroysPerSecond))}/${s.quotaRps}/s  ` +
+    `t=${s.uptimeSeconds}s  ${sessionItems(s.sessions).join('  ')}  ` +
+    `destroys ${fmt(s.destroysLastSecond)}/${s.quotaRps}/s  throttled ${fmt(s.throttled)}  ` +
     `${carText(s.car)}  reaps ${s.reapsDone}${s.reaping ? ' (reaping)' : ''}`
   );
 }
 
-/** The block redrawn in place on a terminal. */
+/**
+ * The block redrawn in place on a terminal `columns` wide. Every line stops
+ * short of the last column: a line that fills it leaves the cursor waiting to
+ * wrap, where clearing to the end of the line would erase its last character.
+ */
 export function renderLiveBlock(s: LiveSnapshot, columns = 80): string[] {
-  const width = Math.max(10, Math.min(40, columns - 30));
-  const bar = (value: number, max: number) => {
-    const filled = max <= 0 ? 0 : Math.min(width, Math.round((value / max) * width));
-    return `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
-  };
-  const running = 'error' in s.car ? undefined : s.car;
+  const width = Math.max(1, columns - 1);
+  const label = (name: string) => name.padEnd(10);
+  const header = ['car-reaper local', `up ${s.uptimeSeconds}s`, `reaps ${s.reapsDone}`];
+  if (s.reaping) header.push('(reaping now)');
+  const car = 'error' in s.car ? undefined : s.car;
   return [
-    `car-reaper local  up ${s.uptimeSeconds}s  reaps ${s.reapsDone}${s.reaping ? '  (reaping now)' : ''}`,
-    `sessions  ${sessionsText(s.sessions)}`,
-    `destroys  [${bar(s.destroysPerSecond, s.quotaRps)}] ${fmt(Math.round(s.destroysPerSecond))}/${s.quotaRps} per second  (total ${fmt(s.destroyedTotal)})`,
-    running
-      ? `CAR       [${bar(running.running, running.total)}] running ${fmt(running.running)} of ${fmt(running.total)} seats`
-      : `CAR       ${carText(s.car)}`,
-    'Ctrl-C stops everything',
+    ...wrapItems('', header, width),
+    ...wrapItems(label('sessions'), sessionItems(s.sessions), width),
+    barLine(
+      label('destroys'),
+      s.quotaRps > 0 ? s.destroysLastSecond / s.quotaRps : 0,
+      `${fmt(s.destroysLastSecond)}/${s.quotaRps} in the last second`,
+      width,
+    ),
+    ...wrapItems(
+      label(''),
+      [`${fmt(s.destroyedTotal)} since start`, `${fmt(s.throttled)} throttled by CAR`],
+      width,
+    ),
+    car
+      ? barLine(
+          label('CAR'),
+          car.total > 0 ? car.running / car.total : 0,
+          `running ${fmt(car.running)} of ${fmt(car.total)} seats`,
+          width,
+        )
+      : truncate(`${label('CAR')}${carText(s.car)}`, width),
+    truncate('Ctrl-C stops everything', width),
   ];
 }
 
+const CLEAR_LINE = '\u001b[K';
+const CLEAR_BELOW = '\u001b[J';
+
 /**
- * Draws snapshots: on a terminal the block is redrawn in place (cursor up,
- * clear line); otherwise one line is written per tick.
+ * Draws snapshots: on a terminal the block is redrawn in place, each line
+ * overwritten (never blanked first); otherwise one line is written per tick.
+ * A message goes above the block in the same write that redraws the block,
+ * so the block is on screen between any two writes.
  */
 export class LiveView {
-  private linesDrawn = 0;
+  private frame: string[] = [];
+  /** Lines on screen now, and the width they were drawn at. */
+  private painted: string[] = [];
 
   constructor(
     private readonly write: (text: string) => void,
@@ -75,18 +102,27 @@ export class LiveView {
       this.write(`${renderLiveLine(snapshot)}\n`);
       return;
     }
-    const lines = renderLiveBlock(snapshot, this.columns());
-    const up = this.linesDrawn > 0 ? `\u001b[${this.linesDrawn}A` : '';
-    this.write(`${up}${lines.map((line) => `\r${line}\u001b[K`).join('\n')}\n`);
-    this.linesDrawn = lines.length;
+    this.frame = renderLiveBlock(snapshot, this.columns());
+    this.write(`${this.toTop()}${this.paint()}`);
   }
 
-  /** Writes a message above the view, which is drawn again on the next tick. */
+  /** Writes a message (a log line) above the view, and the view again below it. */
   message(text: string): void {
-    if (this.interactive && this.linesDrawn > 0) {
-      this.write(`\u001b[${this.linesDrawn}A\r\u001b[J`);
-      this.linesDrawn = 0;
+    if (!this.interactive || this.painted.length === 0) {
+      this.write(`${text}\n`);
+      return;
     }
-    this.write(`${text}\n`);
+    this.write(`${this.toTop()}\r${text}${CLEAR_LINE}\n${this.paint()}`);
+  }
+
+  /** Cursor up to the first row of the block on screen (rows, should a resize rewrap it). */
+  private toTop(): string {
+    const rows = rowsOf(this.painted, this.columns());
+    return rows > 0 ? `\u001b[${rows}A` : '';
+  }
+
+  private paint(): string {
+    this.painted = this.frame;
+    return `${this.frame.map((line) => `\r${line}${CLEAR_LINE}\n`).join('')}${CLEAR_BELOW}`;
   }
 }

@@ -64,16 +64,3 @@ export class ScheduleLoop {
     }
   }
 }
-
-/** Destroys per second from successive samples of a running total. */
-export class RateMeter {
-  private last: { at: number; value: number } | undefined;
-
-  /** Records a sample and returns the rate since the previous one. */
-  sample(value: number, at: number): number {
-    const previous = this.last;
-    this.last = { at, value };
-    if (!previous || at <= previous.at) return 0;
-    return ((value - previous.value) * 1000) / (at - previous.at);
-  }
-}

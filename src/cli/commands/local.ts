@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { countDestroys } from '../../local/destroy-meter.js';
 import { type LiveSnapshot, LiveView } from '../../local/live-view.js';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
-import { RateMeter, ScheduleLoop } from '../../local/schedule-loop.js';
+import { ScheduleLoop } from '../../local/schedule-loop.js';
 import { resigningCurl, signedCurl } from '../../local/signed-curl.js';
 import { jsonLogger } from '../../logger.js';
 import type { ReapSummary } from '../../reaper/types.js';
@@ -9,6 +10,7 @@ import { DISCONNECT_TYPE } from '../../webhook/payloads.js';
 import { newWebhookId, signWebhook } from '../../webhook/signature.js';
 import type { CommandContext } from '../context.js';
 import { parsePort, parsePositiveInt, parseSeconds } from '../parse-options.js';
+import { plural } from '../plural.js';
 import type { ServicesFactory } from '../services.js';
 import { untilAborted } from './emulator.js';
 
@@ -22,26 +24,27 @@ interface LocalOptions {
 }
 
 const reapLine = (summary: ReapSummary, count: number): string =>
-  `reap #${count}: ${summary.candidates} candidates, ${summary.destroyed} destroyed, ` +
+  `reap #${count}: ${plural(summary.candidates, 'candidate')}, ${summary.destroyed} destroyed, ` +
   `${summary.skipped} skipped, ${summary.retried + summary.failed} failed or retried, ` +
   `${summary.achievedRps.toFixed(1)}/s in ${(summary.durationMs / 1000).toFixed(1)} s`;
 
 async function snapshot(
   stack: LocalStack,
   loop: ScheduleLoop,
-  meter: RateMeter,
   startedAt: number,
 ): Promise<LiveSnapshot> {
-  const now = Date.now();
   const [sessions, car] = await Promise.all([
     stack.services.store().counts(),
     stack.services.car().describeConcurrentCount(),
   ]);
+  const now = Date.now();
+  const destroys = countDestroys(stack.emulator.calls(), now);
   return {
     uptimeSeconds: Math.round((now - startedAt) / 1000),
     sessions,
-    destroysPerSecond: meter.sample(loop.destroyedTotal, now),
+    destroysLastSecond: destroys.lastSecond,
     quotaRps: stack.config.carQuotaRps,
+    throttled: destroys.throttled,
     car: car.ok ? car.value : { error: car.error.code },
     reapsDone: loop.reapsDone,
     reaping: loop.reaping,
@@ -94,7 +97,7 @@ function printIntro(ctx: CommandContext, stack: LocalStack, options: LocalOption
       (tencentGenerated
         ? `TENCENTCLOUD_SECRET_ID=${secrets.secretId} TENCENTCLOUD_SECRET_KEY=${secrets.secretKey} `
         : '') +
-      'car-reaper status',
+      'npx car-reaper status',
   );
   out();
 }
@@ -147,13 +150,12 @@ export function registerLocalCommand(factory: ServicesFactory) {
               if (!stop.aborted) view.message(`reap failed: ${(error as Error).message}`);
             },
           });
-          const meter = new RateMeter();
           const startedAt = Date.now();
           let drawing = false;
           const tick = setInterval(() => {
             if (drawing || stop.aborted) return;
             drawing = true;
-            snapshot(stack, loop, meter, startedAt)
+            snapshot(stack, loop, startedAt)
               .then((s) => {
                 if (!stop.aborted) view.draw(s);
               })
@@ -168,6 +170,8 @@ export function registerLocalCommand(factory: ServicesFactory) {
           await untilAborted(stop);
           clearInterval(tick);
           ctx.io.out('\nstopping: finishing the reap in progress...\n');
+          // The demo's users go first: nothing may call the stack while it stops.
+          await stack.simulator.stop();
           await running;
         } finally {
           await stack.stop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateMeter, ScheduleLoop } from '../../../../src/local/schedule-loop.js';
+import { ScheduleLoop } from '../../../../src/local/schedule-loop.js';
 import type { ReapOptions } from '../../../../src/reaper/types.js';
 import { summary } from '../../../helpers/webhook-fakes.js';
 
@@ -69,14 +69,5 @@ describe('Class: ScheduleLoop', () => {
     await loop.run(controller.signal);
     expect(errors).toHaveLength(2);
     expect(loop.reapsDone).toBe(0);
-  });
-});
-
-describe('Class: RateMeter', () => {
-  it('turns successive totals into a per-second rate', () => {
-    const meter = new RateMeter();
-    expect(meter.sample(0, 1000)).toBe(0);
-    expect(meter.sample(50, 1500)).toBe(100);
-    expect(meter.sample(50, 2500)).toBe(0);
   });
 });
