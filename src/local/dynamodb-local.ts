@@ -38,7 +38,7 @@ export const DYNAMODB_LOCAL_JVM_OPTIONS: readonly string[] = [
   '-XX:+UseSerialGC',
 ];
 
-type Spawn = (options: { port: number; stdio: 'pipe' }) => ChildProcess;
+type Spawn = (options: { port: number; stdio: 'pipe'; detached: boolean }) => ChildProcess;
 
 type ProcessSpawn = (command: string, args: string[], options: object) => ChildProcess;
 
@@ -92,7 +92,10 @@ async function startOnPort(
 ): Promise<DynamoDbLocal> {
   let child: ChildProcess;
   try {
-    child = withJvmEnvironment(jvmOptions, () => spawn({ port, stdio: 'pipe' }));
+    // In a process group of its own: Ctrl-C in a terminal signals the whole
+    // foreground group, and the JVM must outlive the processes still using it
+    // until they have stopped; stop(), the exit handler and the watchdog end it.
+    child = withJvmEnvironment(jvmOptions, () => spawn({ port, stdio: 'pipe', detached: true }));
   } catch (error) {
     throw new ReaperError('could not run java for DynamoDB Local (Java 17 is required)', {
       cause: error,
