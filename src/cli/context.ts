@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { loadConfig } from '../config.js';
 import { endpointOf } from '../sessions/dynamodb-client.js';
 import type { CliIo } from './io.js';
@@ -10,7 +11,8 @@ export interface CommandContext {
   services(): CliServices;
   /**
    * Aborted by the first SIGINT/SIGTERM/SIGHUP: long commands stop cleanly. A second
-   * signal exits at once (130), in case stopping hangs.
+   * signal exits at once, in case stopping hangs, with 128 + the signal's number
+   * (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP), as a shell reports it.
    */
   stopSignal(): AbortSignal;
 }
@@ -31,7 +33,7 @@ export function createCommandContext(
       controller.abort(new Error(`stopped by ${signal}`));
       return;
     }
-    process.exit(130);
+    process.exit(128 + constants.signals[signal]);
   };
   return {
     io,
