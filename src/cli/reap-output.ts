@@ -1,4 +1,5 @@
 import type { ReapSummary } from '../reaper/types.js';
+import { plural } from './plural.js';
 import { renderTable } from './render-table.js';
 
 const WOULD_DESTROY_SHOWN = 20;
@@ -8,7 +9,7 @@ export function renderReapSummary(summary: ReapSummary, quotaRps: number): strin
   const seconds = (summary.durationMs / 1000).toFixed(1);
   const head = summary.dryRun
     ? `dry run: ${summary.candidates.toLocaleString('en-US')} due, nothing destroyed (${seconds} s)`
-    : `${summary.trigger} reap: ${summary.candidates.toLocaleString('en-US')} candidates in ${seconds} s, ` +
+    : `${summary.trigger} reap: ${plural(summary.candidates, 'candidate')} in ${seconds} s, ` +
       `${summary.achievedRps.toFixed(1)}/${quotaRps} destroys per second`;
   const lines = [head];
   if (!summary.dryRun) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ValidationError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
+import { plural } from '../plural.js';
 import { readLines } from '../read-lines.js';
 
 /** Ids recorded in one store call when reading stdin: bounded memory, few round trips. */
@@ -19,43 +19,48 @@ export function registerActivityCommands(program: Command, ctx: CommandContext):
       '\nExamples:\n  $ car-reaper touch user-1 user-2\n  $ car-reaper touch --class kiosk booth-1\n' +
         '  $ cut -f1 users.tsv | car-reaper touch --stdin',
     )
-    .action(async (userIds: string[], options: { stdin?: boolean; class?: string }) => {
-      if (options.stdin && userIds.length > 0) {
-        throw new ValidationError('userId', 'give user ids as arguments or with --stdin, not both');
-      }
-      if (!options.stdin && userIds.length === 0) {
-        throw new ValidationError('userId', 'give at least one user id (or --stdin)');
-      }
-      const services = ctx.services();
-      const sessionClass =
-        options.class === undefined
-          ? undefined
-          : services.config.classes.assertKnown(options.class, '--class');
-      const store = services.store();
-      let count = 0;
-      const record = async (batch: string[]) => {
-        await store.recordActivity(
-          batch,
-          Date.now(),
-          sessionClass === undefined ? {} : { class: sessionClass },
-        );
-        count += batch.length;
-      };
-      if (options.stdin) {
-        let batch: string[] = [];
-        for await (const line of readLines(process.stdin)) {
-          batch.push(line);
-          if (batch.length >= TOUCH_BATCH_SIZE) {
-            await record(batch);
-            batch = [];
-          }
+    .action(
+      async (userIds: string[], options: { stdin?: boolean; class?: string }, command: Command) => {
+        // Usage errors like commander's own: the message, then the command's usage, exit 2.
+        const usage = (message: string) =>
+          command.error(`error: ${message}`, { exitCode: 2, code: 'car-reaper.usage' });
+        if (options.stdin && userIds.length > 0) {
+          usage('give user ids as arguments or with --stdin, not both');
         }
-        if (batch.length > 0) await record(batch);
-      } else {
-        await record(userIds);
-      }
-      ctx.io.out(`recorded activity for ${count} user${count === 1 ? '' : 's'}\n`);
-    });
+        if (!options.stdin && userIds.length === 0) {
+          usage("missing argument 'userId...' (give at least one user id, or --stdin)");
+        }
+        const services = ctx.services();
+        const sessionClass =
+          options.class === undefined
+            ? undefined
+            : services.config.classes.assertKnown(options.class, '--class');
+        const store = services.store();
+        let count = 0;
+        const record = async (batch: string[]) => {
+          await store.recordActivity(
+            batch,
+            Date.now(),
+            sessionClass === undefined ? {} : { class: sessionClass },
+          );
+          count += batch.length;
+        };
+        if (options.stdin) {
+          let batch: string[] = [];
+          for await (const line of readLines(process.stdin)) {
+            batch.push(line);
+            if (batch.length >= TOUCH_BATCH_SIZE) {
+              await record(batch);
+              batch = [];
+            }
+          }
+          if (batch.length > 0) await record(batch);
+        } else {
+          await record(userIds);
+        }
+        ctx.io.out(`recorded activity for ${plural(count, 'user')}\n`);
+      },
+    );
 
   program
     .command('disconnect')
@@ -66,7 +71,6 @@ export function registerActivityCommands(program: Command, ctx: CommandContext):
       const store = ctx.services().store();
       const at = Date.now();
       for (const userId of userIds) await store.recordDisconnect(userId, at);
-      const n = userIds.length;
-      ctx.io.out(`recorded a disconnect for ${n} user${n === 1 ? '' : 's'}\n`);
+      ctx.io.out(`recorded a disconnect for ${plural(userIds.length, 'user')}\n`);
     });
 }

@@ -122,7 +122,12 @@ describe('Function: runCli', () => {
     expect(io.stdout()).toBe('recorded activity for 2 users\n');
     const bad = memoryIo();
     expect(await runCli(argv('touch'), bad, fakes.factory)).toBe(2);
-    expect(bad.stderr()).toContain('userId');
+    expect(bad.stderr()).toContain("missing argument 'userId...'");
+    expect(bad.stderr()).toContain('Usage: car-reaper touch [options] [userId...]');
+    const both = memoryIo();
+    expect(await runCli(argv('touch', 'u1', '--stdin'), both, fakes.factory)).toBe(2);
+    expect(both.stderr()).toContain('not both');
+    expect(both.stderr()).toContain('Usage: car-reaper touch');
   });
 
   it('disconnect records each id', async () => {
