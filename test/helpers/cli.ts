@@ -164,15 +164,21 @@ export interface RunningCli {
   stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals | null>;
 }
 
-/** Starts `car-reaper ...args` and leaves it running. */
+/**
+ * Starts `car-reaper ...args` and leaves it running. With `processGroup`, it
+ * leads a process group and `stop` signals the whole group, as Ctrl-C in a
+ * terminal signals every process of the foreground job.
+ */
 export function startCarReaper(
   args: readonly string[],
   env: Record<string, string | undefined> = {},
+  options: { processGroup?: boolean } = {},
 ): RunningCli {
   const child = spawn(process.execPath, [binPath, ...args], {
     cwd: repoRoot,
     env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.processGroup === true,
   });
   const { stdout, stderr } = collectOutput(child);
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
@@ -205,7 +211,10 @@ export function startCarReaper(
       }
     },
     async stop(signal = 'SIGINT') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) {
+        if (options.processGroup && child.pid !== undefined) process.kill(-child.pid, signal);
+        else child.kill(signal);
+      }
       return exited;
     },
   };

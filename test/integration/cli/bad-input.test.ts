@@ -35,6 +35,15 @@ describe('car-reaper with bad input', () => {
     const result = await runCarReaper(['touch', 'u1'], { DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('cannot reach DynamoDB at http://127.0.0.1:9');
+    // Only the message: no AWS SDK warning about the Node version after it.
+    expect(result.stderr).not.toContain('NodeVersionSupportWarning');
+  });
+
+  it('touch with no user id prints the usage, exit 2', async () => {
+    const result = await runCarReaper(['touch']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("error: missing argument 'userId...'");
+    expect(result.stderr).toContain('Usage: car-reaper touch [options] [userId...]');
   });
 
   it('--help shows an example and exits 0', async () => {

@@ -9,8 +9,15 @@ beforeAll(() => buildCli());
 
 describe('car-reaper local', () => {
   it('comes up (three listening lines, a reap), takes the printed curl, and Ctrl-C leaves no JVM', async () => {
-    // A small demo and a short interval keep the test within seconds.
-    const local = startCarReaper(['local', '--sessions', '200', '--interval', '2']);
+    // A small demo and a short interval keep the test within seconds. Ctrl-C
+    // is sent as a terminal sends it: to every process of the job.
+    const local = startCarReaper(
+      ['local', '--sessions', '200', '--interval', '2'],
+      {},
+      {
+        processGroup: true,
+      },
+    );
     try {
       // Generous: starting a JVM on a busy 2-core machine can take many seconds.
       const listening = await local.waitFor(/^listening on http:\/\/127\.0\.0\.1:(\d+)$/m, {
@@ -41,9 +48,14 @@ describe('car-reaper local', () => {
       const again = await exec('sh', ['-c', resigning ?? 'false']);
       expect(again.stdout).toMatch(/^HTTP\/1\.1 202/);
 
+      // The hint for another terminal works in a checkout, where `car-reaper` is not on PATH.
+      expect(local.stdout()).toMatch(/TENCENTCLOUD_SECRET_KEY=\S+ npx car-reaper status$/m);
+
       expect(await local.stop('SIGINT')).toBe(0);
       expect(local.stdout()).toContain(`stopped (DynamoDB Local java pid ${javaPid} ended)`);
       expect(processExists(javaPid)).toBe(false);
+      // Nothing called DynamoDB Local after it stopped (no heartbeat failed, nothing logged as an error).
+      expect(local.stderr()).not.toMatch(/ERROR|ECONNREFUSED/);
     } finally {
       await local.stop('SIGKILL');
     }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -79,6 +79,14 @@ describe('serverless package', () => {
       expect(existsSync(join(root, `.esbuild/${name}/index.js`))).toBe(true);
     }
     expect(props('ReapLambdaFunction').Handler).toBe('.esbuild/reap/index.handler');
+  });
+
+  it('reports the size of each zip, which is what Lambda deploys', () => {
+    for (const name of ['reap', 'disconnect', 'heartbeat']) {
+      const kib = statSync(join(outDir, `${name}.zip`)).size / 1024;
+      const shown = kib.toLocaleString('en-US', { maximumFractionDigits: 1 });
+      expect(output).toContain(`${name}: ${shown} KiB zip to deploy`);
+    }
   });
 
   it('builds the bundles for the Node.js major of the runtime they run on', () => {
