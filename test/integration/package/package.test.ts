@@ -10,6 +10,7 @@ import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.
 import { createDynamoDbClient } from '../../../src/sessions/dynamodb-client.js';
 import { DynamoDbSessionStore } from '../../../src/sessions/dynamodb-session-store.js';
 import { ensureTable } from '../../../src/sessions/table-definition.js';
+import { testWebhookSecret } from '../../helpers/webhook-fakes.js';
 import { actionsOf, iamStatements, logStreamsOf, strings } from './iam-statements.js';
 import {
   type FunctionResource,
@@ -284,7 +285,7 @@ describe('the packaged functions, run as Lambda runs them', () => {
   // the runtime (from the `node` npm package), with the template's variables
   // and local endpoints and plain secrets on top: what is deployed is what runs.
   const credentials = { secretId: 'AKIDpackagetest0000000000000000000000', secretKey: 'pk-key' };
-  const webhookSecret = 'packaged-webhook-secret';
+  const webhookSecret = testWebhookSecret('packaged');
   const taskRoots = mkdtempSync(join(tmpdir(), 'car-reaper-task-'));
   let node: string;
   let emulator: CarEmulator;
