@@ -30,6 +30,13 @@ export interface Config {
   /** `WARN_BEFORE_SECONDS`: warn this long before a session becomes due; 0 = no warnings. @default 0 */
   warnBeforeSeconds: number;
   /**
+   * `ACTIVITY_RESOLUTION_SECONDS`: activity less than this much newer than
+   * the last written is not written; the reaper allows for it, so a session
+   * is due only `idleTimeoutSeconds` plus this after its recorded activity.
+   * 0 writes every activity. @default 30
+   */
+  activityResolutionSeconds: number;
+  /**
    * `WEBHOOK_SECRET`: one or more Standard Webhooks secrets (`whsec_<base64>`,
    * at least 24 bytes) separated by spaces, any of which verifies; without it
    * the webhook endpoints refuse every request.
@@ -121,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
     disconnectGraceSeconds,
     maxSessionAgeSeconds,
     warnBeforeSeconds,
+    activityResolutionSeconds: number(env, 'ACTIVITY_RESOLUTION_SECONDS', 30),
     webhookSecret: webhookSecret(env),
     policiesFile,
     classes,

@@ -17,7 +17,7 @@ import type { ReaperSettings } from './reaper/settings.js';
 import { SlidingWindowLimiter } from './reaper/sliding-window-limiter.js';
 import type { Reaper } from './reaper/types.js';
 import { createDynamoDbClient, endpointOf } from './sessions/dynamodb-client.js';
-import { DynamoDbSessionStore } from './sessions/dynamodb-session-store.js';
+import { DynamoDbSessionStore, dueIndexStepFor } from './sessions/dynamodb-session-store.js';
 import type { SessionStore } from './sessions/session-store.js';
 import { type DeliveryLog, MemoryDeliveryLog } from './webhook/deliveries/delivery-log.js';
 import { DynamoDbDeliveryLog } from './webhook/deliveries/dynamodb-delivery-log.js';
@@ -90,7 +90,11 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   let store = overrides.store;
   if (!store) {
     client = createDynamoDbClient(config);
-    store = new DynamoDbSessionStore({ client, tableName: config.tableName });
+    store = new DynamoDbSessionStore({
+      client,
+      tableName: config.tableName,
+      dueIndexStepMs: dueIndexStepFor(config.activityResolutionSeconds * 1000),
+    });
   }
 
   // The Tencent SDK is loaded on first use: heartbeat and disconnect functions
@@ -153,6 +157,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
         disconnectGraceMs: config.disconnectGraceSeconds * 1000,
         maxAgeMs: config.maxSessionAgeSeconds * 1000,
         classes: config.classes,
+        activityResolutionMs: config.activityResolutionSeconds * 1000,
         quotaRps: config.carQuotaRps,
         concurrency: config.carConcurrency,
         ...overrides.reaper,

@@ -4,7 +4,7 @@ import { type Config, requireTencentCredentials } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { createDynamoDbClient, endpointOf } from '../sessions/dynamodb-client.js';
-import { DynamoDbSessionStore } from '../sessions/dynamodb-session-store.js';
+import { DynamoDbSessionStore, dueIndexStepFor } from '../sessions/dynamodb-session-store.js';
 import { ensureTable } from '../sessions/table-definition.js';
 import { DynamoDbDeliveryLog } from '../webhook/deliveries/dynamodb-delivery-log.js';
 import { callerIdentity } from './caller-identity.js';
@@ -29,6 +29,7 @@ export function runtimeServices(options: { logger?: Logger } = {}): ServicesFact
         client: dynamo(),
         tableName: config.tableName,
         endpoint: endpointOf(config),
+        dueIndexStepMs: dueIndexStepFor(config.activityResolutionSeconds * 1000),
       });
       runtime ??= createRuntime(config, {
         store,

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { WebhookDeps } from '../handlers/deps.js';
 import type { Logger } from '../logger.js';
 import type { Reaper } from '../reaper/types.js';
+import { type ActivityCoalescer, coalesceActivity } from '../sessions/activity-coalescer.js';
 import type { ExemptionStore, SessionStore } from '../sessions/session-store.js';
 import { type DeliveryLog, MemoryDeliveryLog } from '../webhook/deliveries/delivery-log.js';
 import { sampledRefusalLog } from '../webhook/refusal-log.js';
@@ -41,10 +42,18 @@ export type ServicesFactory = (config: Config) => CliServices;
 /**
  * The webhook handlers' dependencies from the services. The reaper is built on
  * first use: only an immediate destroy (grace 0) needs Tencent credentials.
+ * Activity goes through an {@link ActivityCoalescer}.
  */
 export function webhookDeps(services: CliServices, logger: Logger): WebhookDeps {
+  const store = services.store();
+  // One coalescer per server: its heartbeats cost a write per resolution and user.
+  const activity = coalesceActivity(store, services.config);
   return {
-    store: services.store(),
+    store: {
+      recordActivity: (userIds, at, options) => activity.recordActivity(userIds, at, options),
+      recordDisconnect: (userId, at) => activity.recordDisconnect(userId, at),
+      get: (userId) => store.get(userId),
+    },
     deliveries: services.deliveries?.() ?? new MemoryDeliveryLog(),
     reaper: { reap: (options) => services.reaper().reap(options) },
     config: services.config,

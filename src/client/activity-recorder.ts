@@ -1,18 +1,21 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Config, loadConfig } from '../config.js';
+import { coalesceActivity } from '../sessions/activity-coalescer.js';
 import { createDynamoDbClient, endpointOf } from '../sessions/dynamodb-client.js';
-import { DynamoDbSessionStore } from '../sessions/dynamodb-session-store.js';
+import { DynamoDbSessionStore, dueIndexStepFor } from '../sessions/dynamodb-session-store.js';
 import { assertNotFarFuture } from '../sessions/validation.js';
 
 /** Options of {@link createActivityRecorder}. */
 export interface ActivityRecorderOptions {
   /**
    * Settings (table, region, endpoint; `classes`, the session classes a
-   * `class` may name). @default loadConfig(process.env); without `classes`,
-   * those of the environment's POLICIES_FILE
+   * `class` may name; the activity resolution and disconnect grace, which
+   * should match the reaper's). @default loadConfig(process.env); without
+   * `classes`, those of the environment's POLICIES_FILE; without the
+   * resolution and grace, 30 and 90 s
    */
   config?: Pick<Config, 'tableName' | 'awsRegion' | 'dynamodbEndpoint'> &
-    Partial<Pick<Config, 'classes'>>;
+    Partial<Pick<Config, 'classes' | 'activityResolutionSeconds' | 'disconnectGraceSeconds'>>;
   /** A DynamoDB client of your own (its credentials, agent, retries); closing it stays yours. */
   client?: DynamoDBClient;
 }
@@ -34,6 +37,8 @@ export interface ActivityRecorder {
    * takes them out of any); an unknown class throws a ValidationError.
    * Without it each session keeps the class it has. An `at` more than
    * 5 minutes ahead of now throws a ValidationError.
+   * Activity less than `ACTIVITY_RESOLUTION_SECONDS` newer than what this
+   * recorder last wrote for a user is not written (the reaper allows for it).
    */
   recordActivity(
     userIds: string | readonly string[],
@@ -62,11 +67,17 @@ export interface ActivityRecorder {
 export function createActivityRecorder(options: ActivityRecorderOptions = {}): ActivityRecorder {
   const config = options.config ?? loadConfig();
   const client = options.client ?? createDynamoDbClient(config);
+  const resolution = {
+    activityResolutionSeconds: config.activityResolutionSeconds ?? 30,
+    disconnectGraceSeconds: config.disconnectGraceSeconds ?? 90,
+  };
   const store = new DynamoDbSessionStore({
     client,
     tableName: config.tableName,
     endpoint: endpointOf(config),
+    dueIndexStepMs: dueIndexStepFor(resolution.activityResolutionSeconds * 1000),
   });
+  const activity = coalesceActivity(store, resolution);
   let classes = options.config?.classes;
   return {
     recordActivity: async (userIds, atOrOptions = {}) => {
@@ -74,13 +85,15 @@ export function createActivityRecorder(options: ActivityRecorderOptions = {}): A
         typeof atOrOptions === 'number' ? { at: atOrOptions } : atOrOptions;
       assertNotFarFuture(at, 'at', Date.now());
       const ids = typeof userIds === 'string' ? [userIds] : userIds;
-      if (sessionClass === undefined) return store.recordActivity(ids, at);
+      if (sessionClass === undefined) return activity.recordActivity(ids, at);
       classes ??= loadConfig().classes;
-      return store.recordActivity(ids, at, { class: classes.assertKnown(sessionClass, 'class') });
+      return activity.recordActivity(ids, at, {
+        class: classes.assertKnown(sessionClass, 'class'),
+      });
     },
     recordDisconnect: async (userId, at = Date.now()) => {
       assertNotFarFuture(at, 'at', Date.now());
-      await store.recordDisconnect(userId, at);
+      await activity.recordDisconnect(userId, at);
     },
     close: () => {
       if (!options.client) client.destroy();

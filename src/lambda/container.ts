@@ -1,10 +1,11 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { type Config, loadConfig } from '../config.js';
+import type { WebhookDeps } from '../handlers/deps.js';
 import type { Logger } from '../logger.js';
 import type { Reaper } from '../reaper/types.js';
 import { createRuntime } from '../runtime.js';
-import type { SessionStore } from '../sessions/session-store.js';
+import { coalesceActivity } from '../sessions/activity-coalescer.js';
 import type { DeliveryLog } from '../webhook/deliveries/delivery-log.js';
 import { fromPowertools, METRICS_NAMESPACE, SERVICE_NAME } from './observability.js';
 import { ssmParameterSource } from './parameter-source.js';
@@ -14,7 +15,8 @@ import { type WebhookSecretProvider, webhookSecretProvider } from './webhook-sec
 /** Everything a function needs, built once per Lambda container (cold start). */
 export interface LambdaContainer {
   config: Config;
-  store: SessionStore;
+  /** The webhooks' store: activity coalesced per warm container (one write per resolution and user). */
+  store: WebhookDeps['store'];
   deliveries: DeliveryLog;
   reaper: Reaper;
   logger: Logger;
@@ -52,6 +54,7 @@ async function build(env: Record<string, string | undefined>): Promise<LambdaCon
   };
   const credentials = tencentCredentialProvider(env, config, source);
   const runtime = createRuntime(config, { logger, ...(credentials ? { credentials } : {}) });
+  const activity = coalesceActivity(runtime.store, config);
   const webhookSecret = webhookSecretProvider(env, config, source, {
     onError: (error, servingLastGood) =>
       logger.error(
@@ -63,7 +66,11 @@ async function build(env: Record<string, string | undefined>): Promise<LambdaCon
   });
   return {
     config,
-    store: runtime.store,
+    store: {
+      recordActivity: (userIds, at, options) => activity.recordActivity(userIds, at, options),
+      recordDisconnect: (userId, at) => activity.recordDisconnect(userId, at),
+      get: (userId) => runtime.store.get(userId),
+    },
     deliveries: runtime.deliveries,
     reaper: runtime.reaper,
     logger,

@@ -96,6 +96,8 @@ export async function startLocalStack(
       IDLE_TIMEOUT_SECONDS: String(options.idleTimeoutSeconds ?? 30),
       DISCONNECT_GRACE_SECONDS: String(options.disconnectGraceSeconds ?? 10),
       MAX_SESSION_AGE_SECONDS: '0',
+      // The demo's 30 s idle timeout with a resolution to match (the default is 30 s).
+      ACTIVITY_RESOLUTION_SECONDS: options.env.ACTIVITY_RESOLUTION_SECONDS ?? '10',
     });
     const services = factory(config);
     stops.push(() => services.close());
@@ -105,7 +107,8 @@ export async function startLocalStack(
     const plan = planDemo({
       sessions,
       now,
-      idleTimeoutMs: config.idleTimeoutSeconds * 1000,
+      // A session is idle once the timeout and the resolution have passed.
+      idleTimeoutMs: (config.idleTimeoutSeconds + config.activityResolutionSeconds) * 1000,
       disconnectGraceMs: config.disconnectGraceSeconds * 1000,
     });
     const userIds = await seedDemo(services.store(), plan, now);
@@ -119,7 +122,7 @@ export async function startLocalStack(
       {
         ...deps,
         store: {
-          recordActivity: (ids, at) => store.recordActivity(ids, at),
+          recordActivity: (ids, at, options) => store.recordActivity(ids, at, options),
           // A user who disconnects stops sending heartbeats, like a closed tab.
           recordDisconnect: (userId, at) => {
             simulator?.leave(userId);

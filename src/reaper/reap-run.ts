@@ -168,6 +168,7 @@ export class ReapRun {
       : storeCandidates(store, {
           now: clock(),
           ...thresholds,
+          activityResolutionMs: settings.activityResolutionMs,
           classes: classThresholds(settings.classes, thresholds),
           onExempt: () => {
             this.skippedExempt++;

@@ -15,6 +15,12 @@ export interface ReaperSettings {
    * them). @default the default class only
    */
   classes?: SessionClasses;
+  /**
+   * Activity less than this much newer than the recorded one may have gone
+   * unwritten (`ACTIVITY_RESOLUTION_SECONDS`): a session is idle only this
+   * long after the idle timeout. @default 0
+   */
+  activityResolutionMs?: number;
   /** DestroySession quota (`CAR_QUOTA_RPS`); sizes the default limiter and concurrency. */
   quotaRps: number;
   /** Calls in flight (`CAR_CONCURRENCY`). @default Little's law, see defaultConcurrency */
@@ -69,6 +75,9 @@ export function validateSettings(settings: ReaperSettings): void {
   finiteAtLeast('idleTimeoutMs', settings.idleTimeoutMs, 1);
   finiteAtLeast('disconnectGraceMs', settings.disconnectGraceMs, 0);
   finiteAtLeast('maxAgeMs', settings.maxAgeMs, 0);
+  if (settings.activityResolutionMs !== undefined) {
+    finiteAtLeast('activityResolutionMs', settings.activityResolutionMs, 0);
+  }
   integerAtLeast('quotaRps', settings.quotaRps, 1);
   if (settings.concurrency !== undefined) integerAtLeast('concurrency', settings.concurrency, 1);
   if (settings.maxAttempts !== undefined) integerAtLeast('maxAttempts', settings.maxAttempts, 1);

@@ -14,6 +14,7 @@ import {
   type DueQuery,
   dueForAge,
   dueQueries,
+  passesFilter,
   reasonFor,
 } from './candidate-queries.js';
 import { type Item, itemToSession } from './item-mapping.js';
@@ -30,7 +31,7 @@ import type { StoreContext } from './store-context.js';
 const N = (value: number): AttributeValue => ({ N: String(value) });
 const S = (value: string): AttributeValue => ({ S: value });
 
-/** Attributes fetched for a max-age hit: the same ones the due index projects. */
+/** Attributes fetched for a max-age hit: those the due index projects, and lastActiveAt. */
 const SESSION_PROJECTION =
   'userId, #state, lastActiveAt, startedAt, disconnectedAt, attempts, nextAttemptAt, leaseExpiresAt, reapedBy, version, #class, exemptUntil';
 
@@ -45,10 +46,9 @@ interface Cursor {
   partition: string;
   index: string;
   keyCondition: string;
-  filter?: string;
   values: Record<string, AttributeValue>;
-  /** Turns one returned item into a candidate (or a key to fetch, for the age index). */
-  family?: DueQuery['family'];
+  /** The due query it reads (absent for the age index, whose hits are fetched by key). */
+  query?: DueQuery;
   /** The cut-offs of the class whose partition this is. */
   cutoffs: Cutoffs;
   startKey?: Record<string, AttributeValue>;
@@ -80,22 +80,26 @@ function classCursors(query: DueQuery, search: ClassSearch, shards: readonly num
   return shards.map((shard) => ({
     partition: shardKey(query.family, shard, search.sessionClass),
     index: DUE_INDEX,
-    family: query.family,
+    query,
     cutoffs: search.cutoffs,
     keyCondition: `dueShard = :partition AND dueAt ${query.operator} :cutoff`,
-    filter: query.filter
-      ? 'lastActiveAt <= :idleCutoff OR disconnectedAt <= :graceCutoff'
-      : undefined,
-    values: {
-      ':cutoff': N(query.value),
-      ...(query.filter
-        ? {
-            ':idleCutoff': N(query.filter.idleCutoff),
-            ':graceCutoff': N(query.filter.graceCutoff),
-          }
-        : {}),
-    },
+    values: { ':cutoff': N(query.value) },
   }));
+}
+
+/**
+ * The candidate an entry of a due query stands for, or undefined when the
+ * query's filter drops it. The index does not hold lastActiveAt: a D entry's
+ * sort key is its lastActiveAt; an A entry's is its activity mark (lastActiveAt
+ * is at least that), and it carries the idle cut-off its claim re-checks.
+ */
+function candidateOf(query: DueQuery, item: Item, cutoffs: Cutoffs): Candidate | undefined {
+  const session = itemToSession(item);
+  const dueAt = Number(item.dueAt?.N ?? 0);
+  if (!passesFilter(query, dueAt, session)) return undefined;
+  if (query.family === 'A' || query.family === 'D') session.lastActiveAt = dueAt;
+  if (query.family === 'A') session.idleCutoff = cutoffs.idle;
+  return { session, reason: reasonFor(query.family, session, cutoffs) };
 }
 
 function ageCursors(search: ClassSearch & { cutoffs: { age: number } }): Cursor[] {
@@ -170,11 +174,11 @@ export async function* findDueCandidates(
     let densest = 0;
     pages.forEach((page, position) => {
       const cursor = wave[position];
-      if (cursor?.family === undefined) return;
+      if (cursor?.query === undefined) return;
       densest = Math.max(densest, page.length);
       for (const item of page) {
-        const session = itemToSession(item);
-        accept({ session, reason: reasonFor(cursor.family, session, cursor.cutoffs) });
+        const candidate = candidateOf(cursor.query, item, cursor.cutoffs);
+        if (candidate) accept(candidate);
       }
     });
     for (const cursor of wave.filter((c) => c.startKey !== undefined)) requeue(queue, cursor);
@@ -220,7 +224,7 @@ const READ_LIMIT = 25;
  * two runs that meet on a partition do not stay in step on it.
  */
 function requeue(queue: Cursor[], cursor: Cursor): void {
-  const rank = (c: Cursor) => DUE_FAMILIES.indexOf(c.family ?? 'A');
+  const rank = (c: Cursor) => DUE_FAMILIES.indexOf(c.query?.family ?? 'A');
   const later = queue.findIndex((c) => rank(c) > rank(cursor));
   queue.splice(later === -1 ? queue.length : later, 0, cursor);
 }
@@ -241,7 +245,6 @@ async function queryPage(context: StoreContext, cursor: Cursor, pageSize: number
         TableName: context.tableName,
         IndexName: cursor.index,
         KeyConditionExpression: cursor.keyCondition,
-        FilterExpression: cursor.filter,
         ExpressionAttributeValues: { ...cursor.values, ':partition': S(cursor.partition) },
         ExclusiveStartKey: cursor.startKey,
         Limit: pageSize,

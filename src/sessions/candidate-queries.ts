@@ -7,11 +7,23 @@ export interface DueQuery {
   /** `dueAt <= value` or, for leases, `dueAt < value` (a lease is expired strictly after its end). */
   operator: '<=' | '<';
   value: number;
-  /** A filter for the D family when the grace rule reaches further back than the idle rule. */
+  /**
+   * For the D family when the grace rule reaches further back than the idle
+   * rule: keep an entry only if `dueAt` (its lastActiveAt) is at or before
+   * `idleCutoff` or its `disconnectedAt` at or before `graceCutoff`. Applied
+   * to what the Query returns (DynamoDB filters cannot name a sort key).
+   */
   filter?: { idleCutoff: number; graceCutoff: number };
 }
 
-/** The cut-off times of one search: a session last active at or before `idle` is idle, and so on. */
+/**
+ * The cut-off times of one search: a session last active at or before `idle`
+ * is idle, and so on. The idle cut-off allows for the activity resolution:
+ * activity up to that much newer than `lastActiveAt` may have gone unwritten,
+ * so a session is idle once `lastActiveAt + idleTimeout + resolution` has
+ * passed. It is then idle for at least the idle timeout, and at most the
+ * resolution longer when found.
+ */
 export interface Cutoffs {
   now: number;
   idle: number;
@@ -22,7 +34,7 @@ export interface Cutoffs {
 
 export const cutoffsOf = (options: FindCandidatesOptions): Cutoffs => ({
   now: options.now,
-  idle: options.now - options.idleTimeoutMs,
+  idle: options.now - options.idleTimeoutMs - (options.activityResolutionMs ?? 0),
   grace: options.now - options.disconnectGraceMs,
   age: options.maxAgeMs > 0 ? options.now - options.maxAgeMs : undefined,
 });
@@ -31,6 +43,14 @@ export const cutoffsOf = (options: FindCandidatesOptions): Cutoffs => ({
  * The queries of one search, most urgent family first (abandoned claims, then
  * retries, then disconnected, then idle). Thresholds come per call, so the
  * index stores facts (times), never precomputed due times.
+ *
+ * Active sessions (A) are keyed by an activity mark that lags lastActiveAt
+ * by less than the store's index step (activity within the step moves
+ * lastActiveAt only, off the index). The range `mark <= idle` holds every
+ * idle one, plus those that went quiet within the last step: each search
+ * hands those out too, marked with the idle cut-off, and their claim, which
+ * re-checks lastActiveAt, refuses them. Active users are never read while the
+ * step is shorter than the idle timeout.
  *
  * Disconnected sessions (D) are keyed by lastActiveAt, and the store keeps
  * lastActiveAt <= disconnectedAt for them. Due means "idle" (lastActiveAt <=
@@ -59,6 +79,12 @@ export function dueQueries(cutoffs: Cutoffs): DueQuery[] {
     { family: 'A', operator: '<=', value: cutoffs.idle },
   ];
 }
+
+/** Whether an entry a family's query returned is due (see {@link DueQuery.filter}). */
+export const passesFilter = (query: DueQuery, dueAt: number, session: Session): boolean =>
+  query.filter === undefined ||
+  dueAt <= query.filter.idleCutoff ||
+  (session.disconnectedAt !== undefined && session.disconnectedAt <= query.filter.graceCutoff);
 
 /** Why a session returned by a family's query is due. */
 export function reasonFor(family: DueFamily, session: Session, cutoffs: Cutoffs): DueReason {

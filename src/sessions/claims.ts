@@ -44,6 +44,12 @@ const claimValues = (userId: string, options: ClaimOptions, token: string) => ({
  * Claims a session read by findCandidates. Timeline of the race it prevents:
  *   t0 reaper reads session (version 7, idle)    t1 heartbeat: version 8
  *   t2 reaper claims "if version = 7"            -> fails: the user is active
+ * A heartbeat on an active session moves lastActiveAt without a new version
+ * (that write stays off the indexes), so a session found idle carries the
+ * idle cut-off and the claim re-checks it:
+ *   t0 reaper reads session (idle: lastActiveAt <= cut-off)
+ *   t1 heartbeat: lastActiveAt = now, version unchanged
+ *   t2 reaper claims "if version = 7 and lastActiveAt <= cut-off" -> fails
  * A claim whose lease expired (its run crashed) may be taken over, but only
  * if nothing was written since it (version = claimVersion): activity recorded
  * after the dead claim means the user is back, and the session is revived
@@ -56,10 +62,11 @@ export async function claimSession(
   options: ClaimOptions,
 ): Promise<ClaimResult> {
   const token = randomUUID();
+  const stillIdle = session.idleCutoff === undefined ? '' : ' AND lastActiveAt <= :idleCutoff';
   const result = await runClaim(context, session.userId, options, token, {
     UpdateExpression: `${CLAIM_UPDATE}, version = version + :one, claimVersion = version + :one${CLAIM_REMOVE}`,
     ConditionExpression:
-      `(${NOT_EXEMPT}) AND ((version = :read AND #state IN (:active, :disconnected)) OR ` +
+      `(${NOT_EXEMPT}) AND ((version = :read AND #state IN (:active, :disconnected)${stillIdle}) OR ` +
       '(#state = :reaping AND leaseExpiresAt < :now AND ' +
       '(attribute_not_exists(claimVersion) OR version = claimVersion)))',
     ExpressionAttributeValues: {
@@ -67,6 +74,7 @@ export async function claimSession(
       ':read': N(session.version),
       ':active': S('active'),
       ':disconnected': S('disconnected'),
+      ...(session.idleCutoff === undefined ? {} : { ':idleCutoff': N(session.idleCutoff) }),
     },
   });
   if (result.status === 'claimed' || !isAbandonedAfterActivity(result.item, options.now)) {

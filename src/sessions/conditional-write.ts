@@ -10,8 +10,13 @@ import type { Item } from './item-mapping.js';
 import type { StoreContext } from './store-context.js';
 import { isConditionalCheckFailed } from './store-errors.js';
 
-/** A write that either went through, or found the item changed (returned as it is now). */
-export type WriteResult = { written: true } | { written: false; current: Item | undefined };
+/**
+ * A write that either went through (with the item as it was, when the write
+ * asked for ReturnValues ALL_OLD), or found the item changed (returned as it is now).
+ */
+export type WriteResult =
+  | { written: true; previous?: Item }
+  | { written: false; current: Item | undefined };
 
 /** Optimistic-concurrency rounds before giving up on an item that keeps changing. @default 8 */
 export const MAX_WRITE_ROUNDS = 8;
@@ -28,14 +33,14 @@ export async function updateIfMatches(
   operation: string,
 ): Promise<WriteResult> {
   try {
-    await context.client.send(
+    const output = await context.client.send(
       new UpdateItemCommand({
         ...input,
         TableName: context.tableName,
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return { written: true };
+    return { written: true, previous: output.Attributes };
   } catch (error) {
     const result = conflict(error);
     if (result) return result;
@@ -46,8 +51,9 @@ export async function updateIfMatches(
 /**
  * Replaces the item by `next` (or deletes it when `next` is undefined) if it
  * is still at `version` (undefined: still absent), plus `extra` conditions.
- * Every store write bumps the version, so this cannot overwrite a change it
- * did not see.
+ * Every store write bumps the version except a heartbeat that moves only an
+ * active session's lastActiveAt: a caller that may race one also conditions
+ * on lastActiveAt (activity.ts), so this cannot overwrite a change it did not see.
  */
 export async function replaceIfUnchanged(
   context: StoreContext,

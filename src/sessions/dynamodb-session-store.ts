@@ -6,7 +6,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { StoreError, ValidationError } from '../errors.js';
-import { recordActivityFor, recordDisconnectFor } from './activity.js';
+import {
+  type ActivityIndexing,
+  DueMarks,
+  recordActivityFor,
+  recordDisconnectFor,
+} from './activity.js';
 import { findDueCandidates } from './candidate-finder.js';
 import { claimSession, claimSessionByUserId } from './claims.js';
 import { exemptSession, listSessionExemptions, removeSessionExemption } from './exemptions.js';
@@ -47,11 +52,31 @@ export interface DynamoDbSessionStoreOptions {
   endpoint?: string;
   /** Parallel writes of one recordActivity call. @default 16 */
   activityConcurrency?: number;
+  /**
+   * Activity moves an active session's due-index entry only once it is this
+   * much newer than the entry's mark; in between, a write sets lastActiveAt
+   * alone and touches no index. The reaper finds idle sessions whatever the
+   * step; a step shorter than the idle timeout keeps active users out of its
+   * reads. 0 moves the entry on every write.
+   * @default DEFAULT_DUE_INDEX_STEP_MS (three default activity resolutions)
+   */
+  dueIndexStepMs?: number;
   /** Parallel queries of one findCandidates search. @default 8 */
   queryConcurrency?: number;
   /** Parallel segments of the counts() scan. @default 4 */
   countSegments?: number;
 }
+
+/**
+ * The due-index step for an activity resolution: three resolutions, so a
+ * session heartbeating all along moves its index entry on every third write
+ * at most, and a reap reads a session that went quiet at most one or two
+ * schedule periods before it is due (bench/RESULTS.md, "Activity").
+ */
+export const dueIndexStepFor = (activityResolutionMs: number): number => 3 * activityResolutionMs;
+
+/** The step for the default `ACTIVITY_RESOLUTION_SECONDS` (30). */
+export const DEFAULT_DUE_INDEX_STEP_MS = dueIndexStepFor(30_000);
 
 /**
  * The session store on DynamoDB (AWS SDK v3). Item layout and index design:
@@ -64,6 +89,7 @@ export class DynamoDbSessionStore implements SessionStore, ExemptionStore {
   readonly readStats: ReadStats = emptyReadStats();
   private readonly context: StoreContext;
   private readonly activityConcurrency: number;
+  private readonly indexing: ActivityIndexing;
   private readonly queryConcurrency: number;
   private readonly countSegments: number;
 
@@ -75,6 +101,9 @@ export class DynamoDbSessionStore implements SessionStore, ExemptionStore {
       this.readStats,
     );
     this.activityConcurrency = options.activityConcurrency ?? 16;
+    const stepMs = options.dueIndexStepMs ?? DEFAULT_DUE_INDEX_STEP_MS;
+    assertNumberAtLeast(stepMs, 'dueIndexStepMs', 0);
+    this.indexing = { stepMs, marks: new DueMarks() };
     this.queryConcurrency = options.queryConcurrency ?? 8;
     this.countSegments = options.countSegments ?? 4;
   }
@@ -98,7 +127,7 @@ export class DynamoDbSessionStore implements SessionStore, ExemptionStore {
     const limit = pLimit(this.activityConcurrency);
     const results = await Promise.allSettled(
       unique.map((userId) =>
-        limit(() => recordActivityFor(this.context, userId, at, options.class)),
+        limit(() => recordActivityFor(this.context, userId, at, this.indexing, options.class)),
       ),
     );
     const failures = results.flatMap((result, index) =>

@@ -37,7 +37,12 @@ export interface Session {
   leaseExpiresAt?: number;
   /** While `reaping`: when the claim was made. */
   claimedAt?: number;
-  /** Bumped by every write; a claim is conditional on it. */
+  /**
+   * Bumped by every write that changes the session's state or its index
+   * entry; a claim is conditional on it. Activity that only moves
+   * `lastActiveAt` forward on an active session (the common heartbeat) leaves
+   * it, so that write stays off the indexes: claims re-check `lastActiveAt`.
+   */
   version: number;
   /** The session's class (policies file); absent = the default class. */
   class?: string;
@@ -49,6 +54,12 @@ export interface Session {
   exemptBy?: string;
   /** When the exemption was set. */
   exemptSetAt?: number;
+  /**
+   * Set on sessions a search found idle: the idle cut-off it used. Their
+   * claim holds only if `lastActiveAt` is still at or before it, since the due
+   * index does not carry `lastActiveAt` (see infra/sessions-table.yml).
+   */
+  idleCutoff?: number;
 }
 
 /** Options of {@link SessionStore.recordActivity}. */
@@ -110,6 +121,13 @@ export interface FindCandidatesOptions {
   disconnectGraceMs: number;
   /** Sessions older than this are due whatever their activity; 0 turns it off. */
   maxAgeMs: number;
+  /**
+   * How much newer than `lastActiveAt` unwritten activity may be
+   * (`ACTIVITY_RESOLUTION_SECONDS`): the idle rule waits this much longer, so
+   * a session is never found idle before `idleTimeoutMs` of real inactivity.
+   * @default 0
+   */
+  activityResolutionMs?: number;
   /** Items per page. @default 100 */
   pageSize?: number;
   /**

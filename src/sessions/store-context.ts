@@ -12,7 +12,7 @@ export interface ReadStats {
   queries: number;
   /** Index entries DynamoDB examined (before filters): what a Query is billed on. */
   scannedCount: number;
-  /** Index entries returned after filters. */
+  /** Index entries returned (disconnected ones within their grace are then dropped). */
   returnedCount: number;
   /** Items fetched by key (max-age hits, BatchGetItem). */
   itemsFetched: number;

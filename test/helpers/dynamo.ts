@@ -82,12 +82,25 @@ export async function seedSessions(
   sessions: readonly Session[],
   options: SeedOptions = {},
 ): Promise<void> {
+  await seedItems(
+    table,
+    sessions.map((s) => sessionToItem(s, options.extras)),
+    options,
+  );
+}
+
+/** Writes items as they are (for index attributes the store leaves behind over time), like seedSessions. */
+export async function seedItems(
+  table: Pick<TestTable, 'client' | 'tableName'>,
+  items: readonly Record<string, AttributeValue>[],
+  options: Pick<SeedOptions, 'concurrency'> = {},
+): Promise<void> {
   const limit = pLimit(options.concurrency ?? 8);
   const batches: Record<string, AttributeValue>[][] = [];
-  for (let start = 0; start < sessions.length; start += 25) {
-    batches.push(sessions.slice(start, start + 25).map((s) => sessionToItem(s, options.extras)));
+  for (let start = 0; start < items.length; start += 25) {
+    batches.push(items.slice(start, start + 25));
   }
-  await Promise.all(batches.map((items) => limit(() => writeBatch(table, items))));
+  await Promise.all(batches.map((batch) => limit(() => writeBatch(table, batch))));
 }
 
 async function writeBatch(

@@ -120,7 +120,7 @@ export class FakeSessionStore implements SessionStore {
     ) {
       return 'disconnected';
     }
-    if (s.lastActiveAt <= now - o.idleTimeoutMs) return 'idle';
+    if (s.lastActiveAt <= now - o.idleTimeoutMs - (o.activityResolutionMs ?? 0)) return 'idle';
     return undefined;
   }
 

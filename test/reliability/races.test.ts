@@ -17,8 +17,15 @@ import {
 // does) while a reap runs. Ordering is taken from one in-process sequence
 // number, not from clocks: an activity write "was recorded before the claim"
 // when its answer was handled before the claim request was sent.
+//
+// Default coalescing: the reaper allows for the default activity resolution
+// (30 s), and the users' store keeps heartbeats off the due index within its
+// default step (90 s). With a 30 s idle timeout every heartbeat here is such
+// a write (lastActiveAt alone, no new version): only the claim's re-check of
+// lastActiveAt stands between them and a destroy.
 const USERS = 500;
-const IDLE_MS = 60_000;
+const IDLE_MS = 30_000;
+const RESOLUTION_MS = 30_000;
 const WORKERS = 24;
 
 let stack: ReliabilityStack;
@@ -55,7 +62,9 @@ describe('Reliability: activity racing a reap at a borderline idle timeout', () 
     // Last active between 1.5 s before and 1.5 s after the idle cutoff.
     await seedSessions(
       stack.table,
-      userIds.map((userId, i) => aSession({ userId }, now - IDLE_MS + ((i * 7919) % 3000) - 1500)),
+      userIds.map((userId, i) =>
+        aSession({ userId }, now - IDLE_MS - RESOLUTION_MS + ((i * 7919) % 3000) - 1500),
+      ),
     );
     stack.emulator.seedSessions(userIds);
 

@@ -14,6 +14,7 @@ describe('Function: loadConfig', () => {
       idleTimeoutSeconds: 300,
       disconnectGraceSeconds: 90,
       maxSessionAgeSeconds: 0,
+      activityResolutionSeconds: 30,
       webhookSecret: undefined,
     });
   });
@@ -28,6 +29,7 @@ describe('Function: loadConfig', () => {
       IDLE_TIMEOUT_SECONDS: '60',
       DISCONNECT_GRACE_SECONDS: '0',
       MAX_SESSION_AGE_SECONDS: '3600',
+      ACTIVITY_RESOLUTION_SECONDS: '0',
       WEBHOOK_SECRET:
         'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw whsec_c2VjcmV0LXR3by1pcy10d2VudHktZm91ci1ieXRlcw==',
     });
@@ -40,6 +42,7 @@ describe('Function: loadConfig', () => {
       idleTimeoutSeconds: 60,
       disconnectGraceSeconds: 0,
       maxSessionAgeSeconds: 3600,
+      activityResolutionSeconds: 0,
       webhookSecret:
         'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw whsec_c2VjcmV0LXR3by1pcy10d2VudHktZm91ci1ieXRlcw==',
     });
@@ -50,6 +53,8 @@ describe('Function: loadConfig', () => {
     ['CAR_QUOTA_RPS', '0'],
     ['CAR_CONCURRENCY', '2.5'],
     ['IDLE_TIMEOUT_SECONDS', '-1'],
+    ['ACTIVITY_RESOLUTION_SECONDS', '-5'],
+    ['ACTIVITY_RESOLUTION_SECONDS', '0.5'],
     ['CAR_ENDPOINT', 'ftp://example'],
     ['DYNAMODB_ENDPOINT', 'not a url'],
     ['SESSIONS_TABLE', 'a'],

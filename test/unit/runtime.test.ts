@@ -6,13 +6,14 @@ import { FakeSessionStore } from '../helpers/fake-store.js';
 import { VirtualTime } from '../helpers/virtual-time.js';
 
 describe('Function: createRuntime', () => {
+  // Idle once the idle timeout (300 s) and the activity resolution (30 s by default) have passed.
   const stale = (store: FakeSessionStore, now: number) =>
     store.seed(
-      { userId: 'u1', lastActiveAt: now - 301_000 },
-      { userId: 'u2', lastActiveAt: now - 299_000 },
+      { userId: 'u1', lastActiveAt: now - 331_000 },
+      { userId: 'u2', lastActiveAt: now - 329_000 },
     );
 
-  it('wires the policies from config (seconds to ms) into the reaper', async () => {
+  it('wires the policies from config (seconds to ms, resolution included) into the reaper', async () => {
     const time = new VirtualTime();
     const store = new FakeSessionStore(time.clock);
     const car = new FakeCar({ clock: time.clock, sleep: time.sleep });

@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';
+import {
+  DEFAULT_DUE_INDEX_STEP_MS,
+  DynamoDbSessionStore,
+} from '../../../src/sessions/dynamodb-session-store.js';
+import {
+  aSession,
+  createTestTable,
+  rawItem,
+  seedSessions,
+  type TestTable,
+} from '../../helpers/dynamo.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 let table: TestTable;
@@ -32,7 +42,47 @@ describe('Method: recordActivity', () => {
     const session = await table.store.get('ooo');
     expect(session?.lastActiveAt).toBe(T0 + 9000);
     expect(session?.startedAt).toBe(T0 + 5000);
-    expect(session?.version).toBe(2);
+    // Within the due index's step, activity moves lastActiveAt alone: no new version.
+    expect(session?.version).toBe(1);
+  });
+
+  it('moves only lastActiveAt within the index step, and the index entry once a step has passed', async () => {
+    const step = DEFAULT_DUE_INDEX_STEP_MS;
+    await table.store.recordActivity(['steps'], T0);
+    const entry = async () => {
+      const item = await rawItem(table, 'steps');
+      return {
+        lastActiveAt: Number(item.lastActiveAt?.N),
+        dueAt: Number(item.dueAt?.N),
+        version: Number(item.version?.N),
+      };
+    };
+    await table.store.recordActivity(['steps'], T0 + step - 1);
+    expect(await entry()).toEqual({ lastActiveAt: T0 + step - 1, dueAt: T0, version: 1 });
+    await table.store.recordActivity(['steps'], T0 + step);
+    expect(await entry()).toEqual({ lastActiveAt: T0 + step, dueAt: T0 + step, version: 2 });
+  });
+
+  it('moves the index entry of a session whose mark another process moved meanwhile', async () => {
+    const step = DEFAULT_DUE_INDEX_STEP_MS;
+    const other = new DynamoDbSessionStore({ client: table.client, tableName: table.tableName });
+    await table.store.recordActivity(['two-writers'], T0);
+    await other.recordActivity(['two-writers'], T0 + step);
+    // This store last saw the mark at T0: its cheap write fails and it moves the mark.
+    await table.store.recordActivity(['two-writers'], T0 + 2 * step);
+    const item = await rawItem(table, 'two-writers');
+    expect(Number(item.dueAt?.N)).toBe(T0 + 2 * step);
+    expect(Number(item.lastActiveAt?.N)).toBe(T0 + 2 * step);
+    expect(Number(item.version?.N)).toBe(3);
+  });
+
+  it('keys a disconnected session by its exact lastActiveAt, not the lagging mark', async () => {
+    await table.store.recordActivity(['mark-lag'], T0);
+    await table.store.recordActivity(['mark-lag'], T0 + 20_000);
+    await table.store.recordDisconnect('mark-lag', T0 + 25_000);
+    const item = await rawItem(table, 'mark-lag');
+    expect(item.dueShard?.S).toMatch(/^D#/);
+    expect(Number(item.dueAt?.N)).toBe(T0 + 20_000);
   });
 
   it('records every id of a call past 25 ids, once each even when repeated', async () => {

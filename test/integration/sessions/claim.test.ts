@@ -33,6 +33,9 @@ describe('Method: claim', () => {
   it('claims an idle session: reaping, leased, out of the idle family', async () => {
     await seedSessions(table, [aSession({ userId: 'idle-1' }, NOW - 10 * MINUTE)]);
     const { session } = await candidate('idle-1');
+    // Found idle: it carries the cut-off its claim re-checks; the item does not.
+    const { idleCutoff, ...read } = session;
+    expect(idleCutoff).toBe(NOW - 5 * MINUTE);
     const result = await table.store.claim(session, {
       now: NOW,
       leaseMs: MINUTE,
@@ -46,7 +49,7 @@ describe('Method: claim', () => {
       version: 2,
       leaseExpiresAt: NOW + MINUTE,
       attempts: 0,
-      previous: session,
+      previous: read,
     });
     expect(await table.store.get('idle-1')).toMatchObject({
       state: 'reaping',
@@ -71,6 +74,37 @@ describe('Method: claim', () => {
       current: expect.objectContaining({ state: 'active', lastActiveAt: NOW - 1000, version: 2 }),
     });
     expect((await table.store.get('racer'))?.state).toBe('active');
+  });
+
+  it('loses the race to a heartbeat that moved only lastActiveAt (no new version) since the search', async () => {
+    // Idle cut-off NOW - 5 min; the mark sits 30 s before it, the heartbeat lands 30 s after it.
+    const cutoff = NOW - 5 * MINUTE;
+    await seedSessions(table, [aSession({ userId: 'quiet-racer' }, cutoff - 30_000)]);
+    const { session } = await candidate('quiet-racer');
+    await table.store.recordActivity(['quiet-racer'], cutoff + 30_000);
+    expect(await table.store.get('quiet-racer')).toMatchObject({
+      lastActiveAt: cutoff + 30_000,
+      version: session.version,
+    });
+    const result = await table.store.claim(session, {
+      now: NOW,
+      leaseMs: MINUTE,
+      claimant: 'run-1',
+    });
+    expect(result.status).toBe('lost');
+    expect((await table.store.get('quiet-racer'))?.state).toBe('active');
+  });
+
+  it('claims a session whose table-only heartbeat is still past the idle cut-off', async () => {
+    await seedSessions(table, [aSession({ userId: 'old-beat' }, NOW - 10 * MINUTE)]);
+    const { session } = await candidate('old-beat');
+    await table.store.recordActivity(['old-beat'], NOW - 10 * MINUTE + 30_000);
+    const result = await table.store.claim(session, {
+      now: NOW,
+      leaseMs: MINUTE,
+      claimant: 'run-1',
+    });
+    expect(result.status).toBe('claimed');
   });
 
   it('lets only one of two runs claim the same read session', async () => {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DUE_INDEX_STEP_MS } from '../../../src/sessions/dynamodb-session-store.js';
+import { type Item, sessionToItem } from '../../../src/sessions/item-mapping.js';
 import type {
   Candidate,
   FindCandidatesOptions,
@@ -8,7 +10,7 @@ import {
   aSession,
   createTestTable,
   searchAt,
-  seedSessions,
+  seedItems,
   type TestTable,
 } from '../../helpers/dynamo.js';
 
@@ -16,15 +18,42 @@ import {
  * "Cost follows the work": a search over 20,000 live sessions and 200 due
  * ones must read fewer than 2 items per due session, counted from what
  * DynamoDB reports (ScannedCount of every Query, items fetched by key).
+ *
+ * Active sessions are seeded the way heartbeats leave them: the due index
+ * holds an activity mark up to one index step older than lastActiveAt. So a
+ * session that went quiet less than a step before it is due may be read
+ * (and handed out, for its claim to refuse) ahead of time: 100 such sessions
+ * are in the table, as many as go quiet in about 1.5 schedule periods when
+ * 200 become due each minute.
  */
 const NOW = Date.UTC(2026, 0, 1, 12);
 const MINUTE = 60_000;
-const options: FindCandidatesOptions = { ...searchAt(NOW), pageSize: 100 };
+const RESOLUTION = 30_000;
+const STEP = DEFAULT_DUE_INDEX_STEP_MS;
+const options: FindCandidatesOptions = {
+  ...searchAt(NOW),
+  activityResolutionMs: RESOLUTION,
+  pageSize: 100,
+};
+/** Idle at or before this: idle timeout (5 min) plus the resolution. */
+const IDLE_CUTOFF = NOW - 5 * MINUTE - RESOLUTION;
 
 const LIVE = 20_000;
 let table: TestTable;
 const due: Session[] = [];
+/** Quiet, not yet due, with a mark at or before the idle cut-off: read ahead of time. */
+const readEarly = new Set<string>();
 let seeded = 0;
+
+/** A session's item with its due-index mark `lag` ms behind lastActiveAt (active sessions only). */
+const withMarkLag = (session: Session, lag: number): Item => {
+  const item = sessionToItem(session);
+  if (session.state === 'active' && session.nextAttemptAt === undefined) {
+    item.dueAt = { N: String(session.lastActiveAt - lag) };
+  }
+  return item;
+};
+const lagOf = (index: number) => (index * 7919) % STEP;
 
 beforeAll(async () => {
   table = await createTestTable();
@@ -71,6 +100,13 @@ beforeAll(async () => {
       }),
     );
   }
+  // Went quiet 1 to 90 s after the idle cut-off: not due yet, some of them marked before it.
+  const quiet: Session[] = [];
+  for (let index = 0; index < 100; index++) {
+    const session = aSession({ userId: `quiet-${index}` }, IDLE_CUTOFF + 1000 + index * 890);
+    quiet.push(session);
+    if (session.lastActiveAt - lagOf(index) <= IDLE_CUTOFF) readEarly.add(session.userId);
+  }
   for (let index = 0; index < 200; index++) {
     const userId = `due-${index}`;
     const kind = index % 4;
@@ -93,9 +129,15 @@ beforeAll(async () => {
               ),
     );
   }
-  seeded = live.length + due.length;
+  seeded = live.length + quiet.length + due.length;
   const started = Date.now();
-  await seedSessions(table, [...live, ...due], { concurrency: 16 });
+  const items = [...live, ...quiet, ...due].map((session, index) =>
+    withMarkLag(
+      session,
+      session.userId.startsWith('quiet-') ? lagOf(index - live.length) : lagOf(index),
+    ),
+  );
+  await seedItems(table, items, { concurrency: 16 });
   console.info(`seeded ${seeded} sessions in ${Date.now() - started} ms`);
 }, 120_000);
 
@@ -116,12 +158,31 @@ describe('Method: findCandidates (read cost)', () => {
       after.scannedCount - before.scannedCount + (after.itemsFetched - before.itemsFetched);
     const capacity = after.consumedCapacity - before.consumedCapacity;
 
-    expect(found.map((c) => c.session.userId).sort()).toEqual(due.map((s) => s.userId).sort());
+    const foundIds = found.map((c) => c.session.userId).sort();
+    expect(foundIds).toEqual([...due.map((s) => s.userId), ...readEarly].sort());
     expect(itemsRead).toBeLessThan(2 * due.length);
     console.info(
-      `read cost: ${due.length} due of ${seeded}: ${itemsRead} items read, ` +
-        `${after.queries - before.queries} queries, ${capacity} RCU`,
+      `read cost: ${due.length} due of ${seeded}: ${itemsRead} items read ` +
+        `(${readEarly.size} ahead of time), ${after.queries - before.queries} queries, ${capacity} RCU`,
     );
+  });
+
+  it('hands out sessions read ahead of time only for their claim to refuse them', async () => {
+    expect(readEarly.size).toBeGreaterThan(0);
+    const early: Candidate[] = [];
+    for await (const page of table.store.findCandidates(options)) {
+      early.push(...page.filter((c) => readEarly.has(c.session.userId)));
+    }
+    expect(early).toHaveLength(readEarly.size);
+    for (const { session } of early) {
+      const result = await table.store.claim(session, {
+        now: NOW,
+        leaseMs: MINUTE,
+        claimant: 'read-cost',
+      });
+      expect(result.status, session.userId).toBe('lost');
+      expect((await table.store.get(session.userId))?.state).toBe('active');
+    }
   });
 
   it('with a max age set, reads the age index and fetches only its hits', async () => {
@@ -135,9 +196,9 @@ describe('Method: findCandidates (read cost)', () => {
       after.scannedCount - before.scannedCount + (after.itemsFetched - before.itemsFetched);
     const old = found.filter((c) => c.reason === 'max-age').map((c) => c.session.userId);
     expect(old.sort()).toEqual(Array.from({ length: 50 }, (_, i) => `old-${i}`).sort());
-    expect(found).toHaveLength(due.length + 50);
+    expect(found).toHaveLength(due.length + readEarly.size + 50);
     // Each age hit costs its index entry plus the item fetched by key.
-    expect(itemsRead).toBe(due.length + 2 * 50);
+    expect(itemsRead).toBe(due.length + readEarly.size + 2 * 50);
     console.info(`read cost with max age: ${found.length} due: ${itemsRead} items read`);
   });
 

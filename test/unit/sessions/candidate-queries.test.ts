@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { cutoffsOf, dueQueries, reasonFor } from '../../../src/sessions/candidate-queries.js';
+import {
+  cutoffsOf,
+  dueQueries,
+  passesFilter,
+  reasonFor,
+} from '../../../src/sessions/candidate-queries.js';
 import type { Session } from '../../../src/sessions/session-store.js';
 
 const options = { now: 1_000_000, idleTimeoutMs: 300_000, disconnectGraceMs: 90_000, maxAgeMs: 0 };
@@ -26,6 +31,29 @@ describe('Function: dueQueries', () => {
       operator: '<=',
       value: 700_000,
     });
+  });
+
+  it('finds a session idle only once the idle timeout and the activity resolution have passed', () => {
+    const cutoffs = cutoffsOf({ ...options, activityResolutionMs: 30_000 });
+    expect(cutoffs.idle).toBe(670_000);
+    expect(dueQueries(cutoffs).find((query) => query.family === 'A')?.value).toBe(670_000);
+  });
+
+  it('keeps a disconnected entry that is idle by its sort key or past its grace, and no other', () => {
+    const [, , disconnected] = dueQueries(cutoffsOf(options));
+    if (disconnected === undefined) throw new Error('no D query');
+    const session = (disconnectedAt: number): Session => ({
+      userId: 'u',
+      state: 'disconnected',
+      lastActiveAt: 0,
+      startedAt: 0,
+      attempts: 0,
+      version: 1,
+      disconnectedAt,
+    });
+    expect(passesFilter(disconnected, 700_000, session(950_000))).toBe(true);
+    expect(passesFilter(disconnected, 800_000, session(910_000))).toBe(true);
+    expect(passesFilter(disconnected, 800_000, session(950_000))).toBe(false);
   });
 
   it('turns the age rule on only for a positive max age', () => {

@@ -41,7 +41,6 @@ describe('Function: loadTableDefinition', () => {
     const projected = indexes.get(DUE_INDEX)?.Projection?.NonKeyAttributes ?? [];
     for (const attribute of [
       'state',
-      'lastActiveAt',
       'startedAt',
       'disconnectedAt',
       'attempts',
@@ -52,6 +51,12 @@ describe('Function: loadTableDefinition', () => {
     ]) {
       expect(projected).toContain(attribute);
     }
+  });
+
+  it('keeps lastActiveAt out of the due index, so a heartbeat that moves only it writes no index', () => {
+    const projection = indexes.get(DUE_INDEX)?.Projection;
+    expect(projection?.ProjectionType).toBe('INCLUDE');
+    expect(projection?.NonKeyAttributes).not.toContain('lastActiveAt');
   });
 
   it('enables TTL on the attribute the store writes', () => {
