@@ -76,6 +76,16 @@ describe('Method: recordActivity', () => {
     expect(Number(item.version?.N)).toBe(3);
   });
 
+  it('writes a class change at once with a new version, and the same class as a cheap write', async () => {
+    await table.store.recordActivity(['classy'], T0, { class: 'kiosk' });
+    await table.store.recordActivity(['classy'], T0 + 1000, { class: 'kiosk' });
+    expect(await table.store.get('classy')).toMatchObject({ class: 'kiosk', version: 1 });
+    await table.store.recordActivity(['classy'], T0 + 2000, { class: 'default' });
+    const session = await table.store.get('classy');
+    expect(session?.class).toBeUndefined();
+    expect(session?.version).toBe(2);
+  });
+
   it('keys a disconnected session by its exact lastActiveAt, not the lagging mark', async () => {
     await table.store.recordActivity(['mark-lag'], T0);
     await table.store.recordActivity(['mark-lag'], T0 + 20_000);

@@ -5,21 +5,30 @@ import {
   type ActivityWriter,
   coalescingWindowMs,
 } from '../../../src/sessions/activity-coalescer.js';
+import type { ActivityOptions } from '../../../src/sessions/session-store.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
 /** Records what reaches the store; fails the next write when told to. */
 class RecordingWriter implements ActivityWriter {
-  activity: Array<{ userIds: string[]; at: number }> = [];
+  activity: Array<{ userIds: string[]; at: number; class?: string }> = [];
   disconnects: Array<{ userId: string; at: number }> = [];
   failNext = false;
 
-  async recordActivity(userIds: readonly string[], at: number): Promise<void> {
+  async recordActivity(
+    userIds: readonly string[],
+    at: number,
+    options: ActivityOptions = {},
+  ): Promise<void> {
     if (this.failNext) {
       this.failNext = false;
       throw new Error('store down');
     }
-    this.activity.push({ userIds: [...userIds], at });
+    this.activity.push({
+      userIds: [...userIds],
+      at,
+      ...(options.class === undefined ? {} : { class: options.class }),
+    });
   }
 
   async recordDisconnect(userId: string, at: number): Promise<void> {
@@ -44,6 +53,19 @@ describe('Class: ActivityCoalescer', () => {
     expect(store.activity).toEqual([
       { userIds: ['a'], at: T0 },
       { userIds: ['b'], at: T0 + 10_000 },
+    ]);
+  });
+
+  it('passes on at once activity that brings another class than the one it wrote', async () => {
+    const store = new RecordingWriter();
+    const coalescer = new ActivityCoalescer(store, { windowMs: 30_000 });
+    await coalescer.recordActivity(['u'], T0, { class: 'kiosk' });
+    await coalescer.recordActivity(['u'], T0 + 1_000, { class: 'kiosk' });
+    await coalescer.recordActivity(['u'], T0 + 2_000);
+    await coalescer.recordActivity(['u'], T0 + 3_000, { class: 'default' });
+    expect(store.activity.map((write) => [write.at - T0, write.class])).toEqual([
+      [0, 'kiosk'],
+      [3_000, 'default'],
     ]);
   });
 
