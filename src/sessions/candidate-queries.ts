@@ -49,8 +49,8 @@ export const cutoffsOf = (options: FindCandidatesOptions): Cutoffs => ({
  * lastActiveAt only, off the index). The range `mark <= idle` holds every
  * idle one, plus those that went quiet within the last step: each search
  * hands those out too, marked with the idle cut-off, and their claim, which
- * re-checks lastActiveAt, refuses them. Active users are never read while the
- * step is shorter than the idle timeout.
+ * re-checks lastActiveAt, refuses them. A user still heartbeating (every h)
+ * is never read while the step plus h is at most the idle timeout.
  *
  * Disconnected sessions (D) are keyed by lastActiveAt, and the store keeps
  * lastActiveAt <= disconnectedAt for them. Due means "idle" (lastActiveAt <=
@@ -59,8 +59,10 @@ export const cutoffsOf = (options: FindCandidatesOptions): Cutoffs => ({
  * max(idle, grace) holds every due one; when the grace cutoff is the later of
  * the two, the filter drops those neither idle nor past the grace: sessions
  * that disconnected within the grace period after a long quiet spell. Those
- * are the only non-due items a search reads, and each becomes due within the
- * grace period. With grace >= idle timeout the range is exact.
+ * are the only non-due D items a search reads, and each becomes due within the
+ * grace period. With grace >= idle timeout the range is exact. (The filter
+ * reads the sort key, lastActiveAt for D, so it is applied to what the Query
+ * returns.)
  */
 export function dueQueries(cutoffs: Cutoffs): DueQuery[] {
   const disconnected: DueQuery =
