@@ -15,7 +15,7 @@ import { type ReliabilityStack, startReliabilityStack } from '../../reliability/
 // Every write request reaching DynamoDB Local is counted through a proxy.
 const USERS = 200;
 const ROUNDS = 30;
-const SECRET = 'serve-activity-secret';
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const settings = {
   ACTIVITY_RESOLUTION_SECONDS: '10',
   IDLE_TIMEOUT_SECONDS: '20',
