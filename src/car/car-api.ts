@@ -5,12 +5,16 @@
 
 /**
  * How the caller should react to a failure, from ONE classification table:
+ * - `gone`: the session no longer exists or is already being destroyed
+ *   (`ResourceNotFound.SessionNotFound`, `UnsupportedOperation.Stopping`):
+ *   the seat is free or being freed, which is what a destroy is for.
+ * - `busy`: a request for this UserId is in progress (`FailedOperation.SlowDown`); retry soon.
  * - `throttled`: RequestLimitExceeded*; slow down and retry.
  * - `retryable`: transient (InternalError, network, timeouts, 5xx...); retry with backoff.
  * - `auth`: credentials are wrong or the clock is skewed; stop the run.
  * - `terminal`: the request itself is wrong; retrying will not help.
  */
-export type CarErrorClass = 'throttled' | 'retryable' | 'auth' | 'terminal';
+export type CarErrorClass = 'gone' | 'busy' | 'throttled' | 'retryable' | 'auth' | 'terminal';
 
 export interface CarFailure {
   class: CarErrorClass;
@@ -22,7 +26,7 @@ export interface CarFailure {
   httpStatus?: number;
   /**
    * Set when the code is not in the classification table: it is treated as
-   * `retryable`, and the caller caps its retries (the engine's maxAttempts).
+   * `retryable` (retried across runs until GIVE_UP_AFTER_SECONDS).
    */
   unknown?: boolean;
 }

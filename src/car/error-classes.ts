@@ -22,8 +22,16 @@ export const LocalCarErrorCode = {
  * failure is handled. Exact codes first; a code not listed falls back to its
  * prefix (the part before the first `.`), so `RequestLimitExceeded.UinLimitExceeded`
  * is throttled and `InvalidParameterValue.Foo` terminal.
+ *
+ * Sources: CAR API 3.0's error-code list and the `CarErrorCode` tables of the
+ * official SDKs (car v20220110), on top of the codes common to every API.
  */
 const exactCodes: Readonly<Record<string, CarErrorClass>> = {
+  // The seat is free or being freed: the destroy has nothing left to do.
+  'ResourceNotFound.SessionNotFound': 'gone',
+  'UnsupportedOperation.Stopping': 'gone',
+  // A request for this UserId is in progress at CAR: try again shortly.
+  'FailedOperation.SlowDown': 'busy',
   // Throttling: slow down, then retry.
   RequestLimitExceeded: 'throttled',
   // Transient on Tencent's side (DestroySession's documented errors included).
@@ -31,6 +39,7 @@ const exactCodes: Readonly<Record<string, CarErrorClass>> = {
   FailedOperation: 'retryable',
   'FailedOperation.ProcessTimeout': 'retryable',
   'ResourceUnavailable.AccessFailed': 'retryable',
+  'ResourceUnavailable.Initialization': 'retryable',
   ServiceUnavailable: 'retryable',
   ResourceUnavailable: 'retryable',
   // Local failures.

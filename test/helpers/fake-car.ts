@@ -13,6 +13,8 @@ export type FakeAnswer = 'ok' | CarFailure;
 /** A failure of `class` with `code` (a plausible CAR code by default). */
 export function carFailure(errorClass: CarErrorClass, code?: string): CarFailure {
   const codes: Record<CarErrorClass, string> = {
+    gone: 'ResourceNotFound.SessionNotFound',
+    busy: 'FailedOperation.SlowDown',
     throttled: 'RequestLimitExceeded',
     retryable: 'InternalError',
     auth: 'AuthFailure.SignatureFailure',

@@ -37,6 +37,11 @@ describe('Function: classifyCarError', () => {
     ['UnknownParameter', 'terminal'],
     ['InvalidAction', 'terminal'],
     ['NoSuchVersion', 'terminal'],
+    ['ResourceNotFound.SessionNotFound', 'gone'],
+    ['UnsupportedOperation.Stopping', 'gone'],
+    ['FailedOperation.SlowDown', 'busy'],
+    ['ResourceUnavailable.Initialization', 'retryable'],
+    ['ResourceNotFound.NoIdle', 'terminal'],
   ] as const)('%s is %s', (code, expected) => {
     expect(classifyCarError(code)).toEqual({ class: expected, unknown: false });
   });
