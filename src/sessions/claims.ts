@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { isAbandonedAfterActivity, reviveAfterTakeoverRefused } from './abandoned-claims.js';
 import { type Item, itemToSession } from './item-mapping.js';
-import type { Claim, ClaimOptions, ClaimResult, Session } from './session-store.js';
+import {
+  type Claim,
+  type ClaimOptions,
+  type ClaimResult,
+  type ReapReason,
+  reapReasonOf,
+  type Session,
+} from './session-store.js';
 import { shardKey, shardOf } from './shard.js';
 import type { StoreContext } from './store-context.js';
 import { isConditionalCheckFailed } from './store-errors.js';
@@ -21,7 +28,7 @@ const S = (value: string): AttributeValue => ({ S: value });
 const CLAIM_UPDATE =
   'SET #state = :reaping, reapedBy = :claimant, claimToken = :token, leaseExpiresAt = :lease, ' +
   'claimedAt = :now, dueShard = :leaseShard, dueAt = :lease';
-const CLAIM_REMOVE = ' REMOVE ageShard, expiresAt';
+const CLAIM_REMOVE = ' REMOVE ageShard, expiresAt, sendingAt';
 
 /**
  * No claim, by search or by name, takes a session before its exemption ends
@@ -30,7 +37,23 @@ const CLAIM_REMOVE = ' REMOVE ageShard, expiresAt';
  */
 const NOT_EXEMPT = 'attribute_not_exists(exemptUntil) OR exemptUntil <= :now';
 
-const claimValues = (userId: string, options: ClaimOptions, token: string) => ({
+/**
+ * The `reason` a claim records: the candidate's, or for a retry or a
+ * takeover the one already on the item (the claim that started the reaping
+ * wrote it), `idle` for items from before reasons were recorded.
+ */
+function reasonOf(options: ClaimOptions, fallback: ReapReason) {
+  const explicit = options.reason === undefined ? fallback : reapReasonOf(options.reason);
+  return {
+    update:
+      explicit === undefined ? ', reason = if_not_exists(reason, :reason)' : ', reason = :reason',
+    value: explicit ?? 'idle',
+    resolve: (old: Item | undefined): ReapReason =>
+      explicit ?? (old?.reason?.S as ReapReason | undefined) ?? 'idle',
+  };
+}
+
+const claimValues = (userId: string, options: ClaimOptions, token: string, reason: string) => ({
   ':reaping': S('reaping'),
   ':claimant': S(options.claimant),
   ':token': S(token),
@@ -38,6 +61,7 @@ const claimValues = (userId: string, options: ClaimOptions, token: string) => ({
   ':leaseShard': S(shardKey('L', shardOf(userId))),
   ':now': N(options.now),
   ':one': N(1),
+  ':reason': S(reason),
 });
 
 /**
@@ -63,14 +87,15 @@ export async function claimSession(
 ): Promise<ClaimResult> {
   const token = randomUUID();
   const stillIdle = session.idleCutoff === undefined ? '' : ' AND lastActiveAt <= :idleCutoff';
-  const result = await runClaim(context, session.userId, options, token, {
-    UpdateExpression: `${CLAIM_UPDATE}, version = version + :one, claimVersion = version + :one${CLAIM_REMOVE}`,
+  const reason = reasonOf(options, 'idle');
+  const result = await runClaim(context, session.userId, options, token, reason.resolve, {
+    UpdateExpression: `${CLAIM_UPDATE}${reason.update}, version = version + :one, claimVersion = version + :one${CLAIM_REMOVE}`,
     ConditionExpression:
       `(${NOT_EXEMPT}) AND ((version = :read AND #state IN (:active, :disconnected)${stillIdle}) OR ` +
       '(#state = :reaping AND leaseExpiresAt < :now AND ' +
       '(attribute_not_exists(claimVersion) OR version = claimVersion)))',
     ExpressionAttributeValues: {
-      ...claimValues(session.userId, options, token),
+      ...claimValues(session.userId, options, token, reason.value),
       ':read': N(session.version),
       ':active': S('active'),
       ':disconnected': S('disconnected'),
@@ -86,7 +111,10 @@ export async function claimSession(
 /**
  * Claims a named session for a manual destroy whatever its state, creating
  * the item when absent (`previous.version` is then 0), unless another
- * claimant holds an unexpired lease.
+ * claimant holds an unexpired lease. With `onlyDisconnected` (the webhook's
+ * immediate destroy) only a session still `disconnected` is claimed: a
+ * heartbeat recorded after the disconnect made it `active`, and the claim
+ * is then lost, with no read before it to go stale.
  */
 export async function claimSessionByUserId(
   context: StoreContext,
@@ -94,16 +122,24 @@ export async function claimSessionByUserId(
   options: ClaimOptions,
 ): Promise<ClaimResult> {
   const token = randomUUID();
-  const result = await runClaim(context, userId, options, token, {
+  const reason = reasonOf(options, 'manual');
+  const condition =
+    `(${NOT_EXEMPT}) AND ` +
+    (options.onlyDisconnected
+      ? '#state = :disconnected'
+      : '(attribute_not_exists(userId) OR #state <> :reaping OR leaseExpiresAt < :now OR reapedBy = :claimant)');
+  const result = await runClaim(context, userId, options, token, reason.resolve, {
     UpdateExpression:
-      `${CLAIM_UPDATE}, version = if_not_exists(version, :zero) + :one, ` +
+      `${CLAIM_UPDATE}${reason.update}, version = if_not_exists(version, :zero) + :one, ` +
       'claimVersion = if_not_exists(version, :zero) + :one, ' +
       'startedAt = if_not_exists(startedAt, :now), lastActiveAt = if_not_exists(lastActiveAt, :zero), ' +
       `attempts = if_not_exists(attempts, :zero)${CLAIM_REMOVE}`,
-    ConditionExpression:
-      `(${NOT_EXEMPT}) AND ` +
-      '(attribute_not_exists(userId) OR #state <> :reaping OR leaseExpiresAt < :now OR reapedBy = :claimant)',
-    ExpressionAttributeValues: { ...claimValues(userId, options, token), ':zero': N(0) },
+    ConditionExpression: condition,
+    ExpressionAttributeValues: {
+      ...claimValues(userId, options, token, reason.value),
+      ':zero': N(0),
+      ...(options.onlyDisconnected ? { ':disconnected': S('disconnected') } : {}),
+    },
   });
   return publicResult(result);
 }
@@ -123,6 +159,7 @@ async function runClaim(
   userId: string,
   options: ClaimOptions,
   token: string,
+  resolveReason: (old: Item | undefined) => ReapReason,
   expression: {
     UpdateExpression: string;
     ConditionExpression: string;
@@ -159,6 +196,7 @@ async function runClaim(
     leaseExpiresAt: options.now + options.leaseMs,
     attempts: previous.attempts,
     previous,
+    reason: resolveReason(old),
   };
   return { status: 'claimed', claim };
 }

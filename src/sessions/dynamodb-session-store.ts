@@ -18,6 +18,7 @@ import { exemptSession, listSessionExemptions, removeSessionExemption } from './
 import { itemToSession } from './item-mapping.js';
 import { recordClaimOutcome } from './outcomes.js';
 import { RESERVED_USER_ID_PREFIX } from './schema.js';
+import { markClaimSending } from './send-check.js';
 import {
   type ActivityOptions,
   type Candidate,
@@ -30,6 +31,7 @@ import {
   type FindCandidatesOptions,
   type Outcome,
   SESSION_STATES,
+  type SendCheck,
   type Session,
   type SessionState,
   type SessionStore,
@@ -173,6 +175,13 @@ export class DynamoDbSessionStore implements SessionStore, ExemptionStore {
     return claimSessionByUserId(this.context, userId, options);
   }
 
+  async markSending(claim: Claim, at: number): Promise<SendCheck> {
+    assertUserId(claim?.userId, 'claim.userId');
+    assertText(claim.claimant, 'claim.claimant', 256);
+    assertTimestamp(at, 'at');
+    return markClaimSending(this.context, claim, at);
+  }
+
   async recordOutcome(claim: Claim, outcome: Outcome): Promise<void> {
     assertUserId(claim?.userId, 'claim.userId');
     assertText(claim.claimant, 'claim.claimant', 256);
@@ -183,6 +192,9 @@ export class DynamoDbSessionStore implements SessionStore, ExemptionStore {
     switch (outcome.kind) {
       case 'retry':
         assertTimestamp(outcome.nextAttemptAt, 'outcome.nextAttemptAt');
+        if (outcome.firstFailedAt !== undefined) {
+          assertTimestamp(outcome.firstFailedAt, 'outcome.firstFailedAt');
+        }
         if (typeof outcome.error !== 'string') {
           throw new ValidationError('outcome.error', 'must be a string');
         }
@@ -297,8 +309,23 @@ export class DynamoDbSessionStore implements SessionStore, ExemptionStore {
   }
 }
 
+const DUE_REASONS: readonly string[] = [
+  'idle',
+  'disconnected',
+  'max-age',
+  'retry',
+  'lease-expired',
+  'manual',
+];
+
 function validateClaimOptions(options: ClaimOptions): void {
   assertTimestamp(options?.now, 'options.now');
+  if (options.reason !== undefined && !DUE_REASONS.includes(options.reason)) {
+    throw new ValidationError(
+      'options.reason',
+      `must be one of ${DUE_REASONS.join(', ')}, got ${JSON.stringify(options.reason)}`,
+    );
+  }
   assertNumberAtLeast(options.leaseMs, 'options.leaseMs', 1);
   assertText(options.claimant, 'options.claimant', 256);
 }

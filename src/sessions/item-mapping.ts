@@ -1,7 +1,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { StoreError } from '../errors.js';
 import { DESTROYED_RETENTION_MS, FAILED_RETENTION_MS, TTL_ATTRIBUTE } from './schema.js';
-import { SESSION_STATES, type Session, type SessionState } from './session-store.js';
+import {
+  type ReapReason,
+  SESSION_STATES,
+  type Session,
+  type SessionState,
+} from './session-store.js';
 import { AGE_FAMILY, type DueFamily, shardKey, shardOf } from './shard.js';
 
 /** A DynamoDB item in wire form. */
@@ -110,6 +115,8 @@ export function sessionToItem(session: Session, extras: ItemExtras = {}, now?: n
     destroyedAt: session.destroyedAt,
     leaseExpiresAt: session.leaseExpiresAt,
     claimedAt: session.claimedAt,
+    firstFailedAt: session.firstFailedAt,
+    sendingAt: session.sendingAt,
     claimVersion: extras.claimVersion,
     exemptUntil: session.exemptUntil,
     exemptSetAt: session.exemptSetAt,
@@ -121,6 +128,7 @@ export function sessionToItem(session: Session, extras: ItemExtras = {}, now?: n
     lastError: session.lastError,
     requestId: session.requestId,
     reapedBy: session.reapedBy,
+    reason: session.reason,
     claimToken: extras.claimToken,
     class: session.class,
     exemptReason: session.exemptReason,
@@ -129,6 +137,7 @@ export function sessionToItem(session: Session, extras: ItemExtras = {}, now?: n
   for (const [name, value] of Object.entries(optionalStrings)) {
     if (value !== undefined) item[name] = S(value);
   }
+  if (session.alreadyGone !== undefined) item.alreadyGone = { BOOL: session.alreadyGone };
   const derived = derivedAttributes(session, extras, now);
   if (derived.dueShard !== undefined) item.dueShard = S(derived.dueShard);
   if (derived.dueAt !== undefined) item.dueAt = N(derived.dueAt);
@@ -164,6 +173,8 @@ export function itemToSession(item: Item): Session {
     destroyedAt: number(item, 'destroyedAt'),
     leaseExpiresAt: number(item, 'leaseExpiresAt'),
     claimedAt: number(item, 'claimedAt'),
+    firstFailedAt: number(item, 'firstFailedAt'),
+    sendingAt: number(item, 'sendingAt'),
     lastError: string(item, 'lastError'),
     requestId: string(item, 'requestId'),
     reapedBy: string(item, 'reapedBy'),
@@ -172,12 +183,22 @@ export function itemToSession(item: Item): Session {
     exemptReason: string(item, 'exemptReason'),
     exemptBy: string(item, 'exemptBy'),
     exemptSetAt: number(item, 'exemptSetAt'),
+    reason: reasonOf(item),
+    alreadyGone: item.alreadyGone?.BOOL,
   };
   for (const [name, value] of Object.entries(optional)) {
     if (value !== undefined) Object.assign(session, { [name]: value });
   }
   return session;
 }
+
+const REAP_REASONS: readonly string[] = ['idle', 'disconnected', 'maxAge', 'manual'];
+
+/** The item's `reason`, when it is one this version knows. */
+const reasonOf = (item: Item): ReapReason | undefined => {
+  const raw = string(item, 'reason');
+  return raw !== undefined && REAP_REASONS.includes(raw) ? (raw as ReapReason) : undefined;
+};
 
 /** The store-only claim token of an item, if any. */
 export const claimTokenOf = (item: Item): string | undefined => string(item, 'claimToken');

@@ -39,14 +39,17 @@ function outcomeUpdate(claim: Claim, outcome: Exclude<Outcome, { kind: 'released
         update:
           `SET #state = :destroyed, destroyedAt = :at, expiresAt = :ttl, ${count}` +
           (outcome.requestId !== undefined ? ', requestId = :requestId' : '') +
-          ' REMOVE dueShard, dueAt, ageShard, leaseExpiresAt, claimedAt, claimVersion, nextAttemptAt, disconnectedAt, lastError' +
-          (outcome.requestId === undefined ? ', requestId' : ''),
+          (outcome.alreadyGone ? ', alreadyGone = :gone' : '') +
+          ' REMOVE dueShard, dueAt, ageShard, leaseExpiresAt, claimedAt, claimVersion, nextAttemptAt, disconnectedAt, lastError, firstFailedAt, sendingAt' +
+          (outcome.requestId === undefined ? ', requestId' : '') +
+          (outcome.alreadyGone ? '' : ', alreadyGone'),
         values: {
           ...base,
           ':destroyed': S('destroyed'),
           ':at': N(outcome.at),
           ':ttl': N(destroyedExpiresAt(outcome.at)),
           ...(outcome.requestId !== undefined ? { ':requestId': S(outcome.requestId) } : {}),
+          ...(outcome.alreadyGone ? { ':gone': { BOOL: true } } : {}),
         },
       };
     case 'retry': {
@@ -54,7 +57,8 @@ function outcomeUpdate(claim: Claim, outcome: Exclude<Outcome, { kind: 'released
       return {
         update:
           `SET #state = :live, lastError = :error, nextAttemptAt = :next, dueShard = :retryShard, dueAt = :next, ${count}` +
-          ' REMOVE leaseExpiresAt, claimedAt, claimVersion, ageShard, expiresAt, destroyedAt, requestId' +
+          ', firstFailedAt = if_not_exists(firstFailedAt, :first)' +
+          ' REMOVE leaseExpiresAt, claimedAt, claimVersion, ageShard, expiresAt, destroyedAt, requestId, sendingAt, alreadyGone' +
           (state === 'active' ? ', disconnectedAt' : ''),
         values: {
           ...base,
@@ -62,6 +66,7 @@ function outcomeUpdate(claim: Claim, outcome: Exclude<Outcome, { kind: 'released
           ':error': S(errorText(outcome.error)),
           ':next': N(outcome.nextAttemptAt),
           ':retryShard': S(shardKey('R', shardOf(claim.userId))),
+          ':first': N(outcome.firstFailedAt ?? outcome.at),
         },
       };
     }
@@ -69,7 +74,7 @@ function outcomeUpdate(claim: Claim, outcome: Exclude<Outcome, { kind: 'released
       return {
         update:
           `SET #state = :failed, lastError = :error, expiresAt = :ttl, ${count}` +
-          ' REMOVE dueShard, dueAt, ageShard, leaseExpiresAt, claimedAt, claimVersion, nextAttemptAt, disconnectedAt, destroyedAt, requestId',
+          ' REMOVE dueShard, dueAt, ageShard, leaseExpiresAt, claimedAt, claimVersion, nextAttemptAt, disconnectedAt, destroyedAt, requestId, sendingAt, alreadyGone',
         values: {
           ...base,
           ':failed': S('failed'),

@@ -60,6 +60,14 @@ export interface Session {
    * index does not carry `lastActiveAt` (see infra/sessions-table.yml).
    */
   idleCutoff?: number;
+  /** Why the session was (or is being) reaped: set by its claim, kept through retries. */
+  reason?: ReapReason;
+  /** `destroyed`: CAR answered that the session was already gone or ending. */
+  alreadyGone?: boolean;
+  /** First retryable DestroySession failure of this life (GIVE_UP_AFTER_SECONDS counts from it). */
+  firstFailedAt?: number;
+  /** While `reaping`: when the claim passed its last check and its DestroySession went out. */
+  sendingAt?: number;
 }
 
 /** Options of {@link SessionStore.recordActivity}. */
@@ -107,6 +115,27 @@ export interface ExemptionStore {
 
 /** Why a session is due. */
 export type DueReason = 'idle' | 'disconnected' | 'max-age' | 'retry' | 'lease-expired' | 'manual';
+
+/**
+ * Why a session is reaped, as its item records it (`reason`): the due reason
+ * of its first claim in this life, kept through retries and takeovers.
+ */
+export type ReapReason = 'idle' | 'disconnected' | 'maxAge' | 'manual';
+
+/** The reason a claim records for a due reason; undefined for a retry or a takeover (the item's is kept). */
+export function reapReasonOf(reason: DueReason): ReapReason | undefined {
+  switch (reason) {
+    case 'idle':
+    case 'disconnected':
+    case 'manual':
+      return reason;
+    case 'max-age':
+      return 'maxAge';
+    case 'retry':
+    case 'lease-expired':
+      return undefined;
+  }
+}
 
 export interface Candidate {
   session: Session;
@@ -161,6 +190,14 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Who claims (run id); recorded as `reapedBy`. */
   claimant: string;
+  /**
+   * Why the session is due. Recorded as the item's `reason`, except for a
+   * retry or a takeover, which keep the reason of the claim that started
+   * them. @default 'manual' for claimByUserId, else 'idle'
+   */
+  reason?: DueReason;
+  /** claimByUserId only: claim only a session still `disconnected` (the webhook's immediate destroy). */
+  onlyDisconnected?: boolean;
 }
 
 /** A held claim: proof the caller may destroy the session and must record the outcome. */
@@ -180,7 +217,22 @@ export interface Claim {
   attempts: number;
   /** The session as it was just before the claim (used to release it unchanged). */
   previous: Session;
+  /** The reason the item records for this reaping. */
+  reason: ReapReason;
 }
+
+/**
+ * What the last check before a DestroySession found:
+ * - `clear`: nothing was recorded since the claim; the item now says the call
+ *   is going out (`sendingAt`), and the returned claim is the one to record with;
+ * - `returned`: activity was recorded since the claim: the user is back, the
+ *   destroy must not be sent (the claim is still held: release it);
+ * - `lost`: the claim is no longer held.
+ */
+export type SendCheck =
+  | { status: 'clear'; claim: Claim }
+  | { status: 'returned'; current: Session }
+  | { status: 'lost'; current?: Session };
 
 export type ClaimResult =
   | { status: 'claimed'; claim: Claim }
@@ -194,10 +246,21 @@ export type ClaimResult =
  * store records `claim.attempts + 1`.
  */
 export type Outcome =
-  | { kind: 'destroyed'; at: number; requestId?: string; attempts?: number }
-  /** A retryable failure: try again at `nextAttemptAt`. */
-  | { kind: 'retry'; at: number; error: string; nextAttemptAt: number; attempts?: number }
-  /** Gave up (terminal error, or attempts exhausted). */
+  /** Ended; `alreadyGone` when CAR said the session no longer existed or was already ending. */
+  | { kind: 'destroyed'; at: number; requestId?: string; attempts?: number; alreadyGone?: boolean }
+  /**
+   * A retryable failure: try again at `nextAttemptAt`. `firstFailedAt`: the
+   * first failure of this life (kept when the item already has one).
+   */
+  | {
+      kind: 'retry';
+      at: number;
+      error: string;
+      nextAttemptAt: number;
+      attempts?: number;
+      firstFailedAt?: number;
+    }
+  /** Gave up (terminal error, or retryable past GIVE_UP_AFTER_SECONDS). */
   | { kind: 'failed'; at: number; error: string; attempts?: number }
   /** Nothing was done (run stopped before the call): put the session back as it was. */
   | { kind: 'released'; at: number };
@@ -222,6 +285,12 @@ export interface SessionStore {
    * if absent), unless another claimant holds an unexpired lease.
    */
   claimByUserId(userId: string, options: ClaimOptions): Promise<ClaimResult>;
+  /**
+   * The last check before a DestroySession, made just before it is sent: one
+   * conditional write that marks the claim as sending only if no activity was
+   * recorded since the claim (or since the previous check of the same claim).
+   */
+  markSending(claim: Claim, at: number): Promise<SendCheck>;
   /** Records an outcome; throws ClaimLostError if the claim is no longer held. */
   recordOutcome(claim: Claim, outcome: Outcome): Promise<void>;
   /** Reads one session (strongly consistent). */

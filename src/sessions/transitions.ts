@@ -37,7 +37,7 @@ const carriedOver = (session: Session): Partial<Session> => {
 /** Activity cancels a pending retry: the user is back, so the earlier failure no longer applies. */
 const withoutRetry = (session: Session): Session => {
   if (session.nextAttemptAt === undefined) return session;
-  const { nextAttemptAt: _next, lastError: _error, ...rest } = session;
+  const { nextAttemptAt: _next, lastError: _error, firstFailedAt: _first, ...rest } = session;
   return { ...rest, attempts: 0 };
 };
 
@@ -169,11 +169,22 @@ export function restoreAfterRelease(previous: Session, current: Session): Sessio
  * retry carry on. lastActiveAt is kept.
  */
 export function reviveAbandonedClaim(current: Session): Session {
-  const { leaseExpiresAt: _lease, claimedAt: _claimed, ...unclaimed } = current;
+  const {
+    leaseExpiresAt: _lease,
+    claimedAt: _claimed,
+    sendingAt: _sending,
+    ...unclaimed
+  } = current;
   const version = current.version + 1;
   if (current.disconnectedAt !== undefined && current.lastActiveAt <= current.disconnectedAt) {
     return { ...unclaimed, state: 'disconnected', version };
   }
-  const { disconnectedAt: _gone, nextAttemptAt: _next, lastError: _error, ...rest } = unclaimed;
+  const {
+    disconnectedAt: _gone,
+    nextAttemptAt: _next,
+    lastError: _error,
+    firstFailedAt: _first,
+    ...rest
+  } = unclaimed;
   return { ...rest, state: 'active', attempts: 0, version };
 }

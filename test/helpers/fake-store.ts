@@ -8,10 +8,12 @@ import type {
   DueReason,
   FindCandidatesOptions,
   Outcome,
+  SendCheck,
   Session,
   SessionState,
   SessionStore,
 } from '../../src/sessions/session-store.js';
+import { reapReasonOf } from '../../src/sessions/session-store.js';
 import { reviveAbandonedClaim } from '../../src/sessions/transitions.js';
 
 const copy = (session: Session): Session => ({ ...session });
@@ -33,6 +35,10 @@ export class FakeSessionStore implements SessionStore {
   pagesRead = 0;
   /** Called before each claim is applied (simulate activity between find and claim). */
   beforeClaim?: (userId: string) => void | Promise<void>;
+  /** Called before each send check is applied (simulate activity while a claim waits). */
+  beforeSend?: (userId: string) => void | Promise<void>;
+  /** Every send check, in order, with what it found. */
+  readonly sendChecks: { userId: string; at: number; status: SendCheck['status'] }[] = [];
   private failingOutcomeWrites = 0;
   /** Reaping sessions with activity recorded since their claim (the store sees it in the version). */
   private readonly activeSinceClaim = new Set<string>();
@@ -88,7 +94,12 @@ export class FakeSessionStore implements SessionStore {
         s.disconnectedAt = undefined;
         if (s.nextAttemptAt !== undefined) {
           // The user is back: a pending retry and its failures no longer apply.
-          Object.assign(s, { nextAttemptAt: undefined, lastError: undefined, attempts: 0 });
+          Object.assign(s, {
+            nextAttemptAt: undefined,
+            lastError: undefined,
+            firstFailedAt: undefined,
+            attempts: 0,
+          });
         }
         s.version++;
       }
@@ -143,8 +154,11 @@ export class FakeSessionStore implements SessionStore {
     }
   }
 
-  private take(current: Session, options: ClaimOptions): ClaimResult {
+  private take(current: Session, options: ClaimOptions, fallback: DueReason): ClaimResult {
     const previous = copy(current);
+    const reason = reapReasonOf(options.reason ?? fallback) ?? current.reason ?? 'idle';
+    current.reason = reason;
+    current.sendingAt = undefined;
     current.state = 'reaping';
     current.reapedBy = options.claimant;
     current.leaseExpiresAt = options.now + options.leaseMs;
@@ -158,6 +172,7 @@ export class FakeSessionStore implements SessionStore {
       leaseExpiresAt: current.leaseExpiresAt,
       attempts: current.attempts,
       previous,
+      reason,
     };
     this.claims.push(claim);
     return { status: 'claimed', claim };
@@ -182,12 +197,18 @@ export class FakeSessionStore implements SessionStore {
       this.sessions.set(current.userId, revived);
       return { status: 'lost', current: copy(revived) };
     }
-    return this.take(current, options);
+    return this.take(current, options, 'idle');
   }
 
   async claimByUserId(userId: string, options: ClaimOptions): Promise<ClaimResult> {
     await this.beforeClaim?.(userId);
     let current = this.sessions.get(userId);
+    if (options.onlyDisconnected) {
+      if (current?.state !== 'disconnected') {
+        return { status: 'lost', current: current && copy(current) };
+      }
+      return this.take(current, options, 'manual');
+    }
     if (!current) {
       this.seed({ userId, lastActiveAt: options.now });
       current = this.sessions.get(userId) as Session;
@@ -199,7 +220,26 @@ export class FakeSessionStore implements SessionStore {
     ) {
       return { status: 'lost', current: copy(current) };
     }
-    return this.take(current, options);
+    return this.take(current, options, 'manual');
+  }
+
+  async markSending(claim: Claim, at: number): Promise<SendCheck> {
+    await this.beforeSend?.(claim.userId);
+    await Promise.resolve();
+    const s = this.sessions.get(claim.userId);
+    const held = s?.state === 'reaping' && s.reapedBy === claim.claimant;
+    let check: SendCheck;
+    if (!s || !held) {
+      check = { status: 'lost', current: s && copy(s) };
+    } else if (this.activeSinceClaim.has(claim.userId) || s.version !== claim.version) {
+      check = { status: 'returned', current: copy(s) };
+    } else {
+      s.sendingAt = at;
+      s.version++;
+      check = { status: 'clear', claim: { ...claim, version: s.version } };
+    }
+    this.sendChecks.push({ userId: claim.userId, at, status: check.status });
+    return check;
   }
 
   async recordOutcome(claim: Claim, outcome: Outcome): Promise<void> {
@@ -218,15 +258,23 @@ export class FakeSessionStore implements SessionStore {
     const activeSinceClaim = this.activeSinceClaim.delete(claim.userId);
     const attempts = 'attempts' in outcome ? (outcome.attempts ?? claim.attempts + 1) : s.attempts;
     const version = s.version + 1;
-    const settled = { leaseExpiresAt: undefined, claimedAt: undefined, version, attempts };
+    const settled = {
+      leaseExpiresAt: undefined,
+      claimedAt: undefined,
+      sendingAt: undefined,
+      version,
+      attempts,
+    };
     switch (outcome.kind) {
       case 'destroyed':
         Object.assign(s, settled, {
           state: 'destroyed',
           destroyedAt: outcome.at,
           requestId: outcome.requestId,
+          alreadyGone: outcome.alreadyGone ? true : undefined,
           lastError: undefined,
           nextAttemptAt: undefined,
+          firstFailedAt: undefined,
         });
         break;
       case 'retry':
@@ -234,6 +282,7 @@ export class FakeSessionStore implements SessionStore {
           state: s.disconnectedAt === undefined ? 'active' : 'disconnected',
           lastError: outcome.error,
           nextAttemptAt: outcome.nextAttemptAt,
+          firstFailedAt: s.firstFailedAt ?? outcome.firstFailedAt ?? outcome.at,
         });
         break;
       case 'failed':

@@ -44,6 +44,7 @@ const claimRecording = (inner: SessionStore): SessionStore => ({
   recordDisconnect: (u, at) => inner.recordDisconnect(u, at),
   findCandidates: (options) => inner.findCandidates(options),
   claimByUserId: (u, options) => inner.claimByUserId(u, options),
+  markSending: (claim, at) => inner.markSending(claim, at),
   recordOutcome: (claim, outcome) => inner.recordOutcome(claim, outcome),
   get: (u) => inner.get(u),
   counts: () => inner.counts(),
