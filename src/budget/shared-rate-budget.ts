@@ -158,8 +158,14 @@ export class SharedRateBudget implements RateBudget {
       take: (signal) => this.takeIn(lane, signal),
       onThrottled: () => this.onThrottled(),
       onSuccess: () => this.onSuccess(),
+      onSendDelay: (delayMs) => this.onSendDelay(delayMs),
       currentRate: () => this.currentRate(),
     };
+  }
+
+  /** A call left `delayMs` after its slot: spaced like after an event-loop stall of that length. */
+  onSendDelay(delayMs: number): void {
+    this.noteLateness(delayMs, this.clock());
   }
 
   onThrottled(): void {

@@ -19,6 +19,7 @@ export function renderReapSummary(summary: ReapSummary, quotaRps: number): strin
         ['outcome', 'sessions'],
         [
           ['destroyed', summary.destroyed],
+          ['  of which already gone', summary.alreadyGone],
           ['retry later', summary.retried],
           ['failed', summary.failed],
           ['skipped (active again)', summary.skipped],
@@ -55,6 +56,8 @@ function stopExplanation(summary: ReapSummary): string {
       return 'interrupted; claims were released and every outcome recorded';
     case 'auth':
       return `CAR refused the credentials${summary.error ? ` (${summary.error.code})` : ''}`;
+    case 'outage':
+      return 'CAR kept failing (circuit breaker open); the sessions stay due for the next run';
     default:
       return String(summary.stoppedAt);
   }

@@ -1,38 +1,69 @@
 import type { LimitFunction } from 'p-limit';
 import type { CarApi, CarFailure, CarResult } from '../car/car-api.js';
 import type { Clock, Sleep } from '../clock.js';
-import type { Claim, Outcome } from '../sessions/session-store.js';
+import type { Claim, Outcome, SendCheck } from '../sessions/session-store.js';
 import { fullJitterBackoff, RETRY_BASE_MS, THROTTLE_BASE_MS } from './backoff.js';
+import type { CallHealth, CircuitBreaker } from './circuit-breaker.js';
 import type { RateBudget } from './rate-budget.js';
+import { type RetryPolicy, retryDecision } from './retry-policy.js';
 
 /** What the run lends each claimed session's handling. */
 export interface DestroyContext {
   car: CarApi;
   budget: RateBudget;
+  breaker: CircuitBreaker;
+  retryPolicy: RetryPolicy;
   /** Resolves once the CAR client is ready to send at once (see CarApi.prepare). */
   carReady(): Promise<void>;
-  /** p-limit around the token + call: caps DestroySession calls in flight. */
+  /** p-limit around the token + check + call: caps DestroySession calls in flight. */
   callLimit: LimitFunction;
+  /**
+   * p-limit around the token + check + send, inside callLimit: few claims
+   * wait for a slot at once, so a check is never followed by a long wait.
+   */
+  sendLimit: LimitFunction;
+  /** How long a check took (the run sizes sendLimit from it). */
+  onCheckDone(latencyMs: number): void;
+  /** The store's last check before a call (SessionStore.markSending). */
+  markSending(claim: Claim, at: number): Promise<SendCheck>;
   clock: Clock;
   sleep: Sleep;
   random: () => number;
+  /** DestroySession calls one claim may spend in this run. */
   maxAttempts: number;
-  /** Aborted when the run stops (deadline, abort, auth): no new call may start. */
+  /** Aborted when the run stops (deadline, abort, auth, outage): no new call may start. */
   stop: AbortSignal;
   /** Last moment a call on this claim may start (deadline, or the lease less its margin). */
   cutoff(claim: Claim): number;
   onCall(): void;
   onCallDone(latencyMs: number): void;
+  /** Time from the start of the last check to the call going out. */
+  onCheckToSend(ms: number): void;
+  /** A check that took too long to send on: its rate slot is given up and the check repeated. */
+  onLateCheck(): void;
   onThrottled(): void;
   /** The credentials were refused: the run must stop at once. */
   onAuthFailure(failure: CarFailure): void;
 }
 
-/** How a claimed session's handling ended; `outcome` is what to record. */
+/** How a claimed session's handling ended; `outcome` is what to record (none when the claim was lost). */
 export type Verdict =
-  | { kind: 'destroyed' | 'retry' | 'failed' | 'released'; outcome: Outcome }
+  | { kind: 'destroyed' | 'retry' | 'failed' | 'released'; outcome: Outcome; terminal?: boolean }
   /** Credentials refused: the claim is released (the session is not at fault). */
-  | { kind: 'auth'; outcome: Outcome };
+  | { kind: 'auth'; outcome: Outcome }
+  /** Activity recorded since the claim: the user is back; released, nothing sent. */
+  | { kind: 'returned'; outcome: Outcome }
+  /** The claim was taken from us before the call: nothing to record. */
+  | { kind: 'lost' };
+
+/**
+ * Longest time from a rate slot to the call going out. A check slower than
+ * this gives its slot up and is done again at the next one, so no call
+ * leaves long after the moment the budget counted it (the budgets widen
+ * their spacing by at most 250 ms for late calls). Shorter delays are told
+ * to the budget (onSendDelay), which spaces calls further while they last.
+ */
+export const MAX_SLOT_TO_SEND_MS = 250;
 
 const describe = (failure: CarFailure): string =>
   `${failure.code}: ${failure.message}${failure.requestId ? ` (RequestId ${failure.requestId})` : ''}`;
@@ -40,7 +71,7 @@ const describe = (failure: CarFailure): string =>
 /**
  * The CarApi port promises results, never throws; should an implementation
  * throw anyway, the claim must still end in a recorded outcome, so the error
- * becomes a retryable failure capped by maxAttempts.
+ * becomes a retryable failure.
  */
 const thrownToFailure = (error: unknown): CarResult<{ requestId?: string }> => ({
   ok: false,
@@ -52,59 +83,109 @@ const thrownToFailure = (error: unknown): CarResult<{ requestId?: string }> => (
   },
 });
 
+const healthOf = (result: CarResult<unknown>): CallHealth => {
+  if (result.ok || result.error.class === 'gone') return 'success';
+  return result.error.class === 'retryable' ? 'failure' : 'neutral';
+};
+
+/** What one pass through the concurrency cap came back with. */
+type Attempt =
+  | { kind: 'answer'; result: CarResult<{ requestId?: string }> }
+  | { kind: 'stopped' }
+  | { kind: 'again'; claim?: Claim }
+  | { kind: 'check'; check: Exclude<SendCheck, { status: 'clear' }> };
+
 /**
  * Calls DestroySession for one claimed session, retrying in the run while
- * its cutoff allows, and decides the outcome. Every call, retries included,
- * passes through the concurrency cap and takes a rate token just before it
- * is sent (taking it earlier would let queueing skew the send times the
- * limiter counts). Throttled answers do not count as attempts: they say
- * nothing about the session, and the cutoff bounds them.
+ * its cutoff and `maxAttempts` allow, and decides the outcome. Every call,
+ * retries included, waits for the circuit breaker, passes through the
+ * concurrency cap, takes a rate token, and then makes the store's last check
+ * (markSending) just before it is sent: activity recorded while the claim
+ * waited cancels the destroy. Throttled answers do not count as attempts:
+ * they say nothing about the session, and the cutoff bounds them.
  */
-export async function destroyClaimed(claim: Claim, ctx: DestroyContext): Promise<Verdict> {
+export async function destroyClaimed(
+  first: Claim,
+  ctx: DestroyContext,
+): Promise<{ verdict: Verdict; claim: Claim }> {
+  const current = { claim: first };
+  const verdict = await decide(current, ctx);
+  return { verdict, claim: current.claim };
+}
+
+/** destroyClaimed's loop; `held.claim` follows the checks, which move the claim's version. */
+async function decide(held: { claim: Claim }, ctx: DestroyContext): Promise<Verdict> {
+  let claim = held.claim;
   let attempts = claim.attempts;
+  let callsThisRun = 0;
   let retry = 0;
   let last: CarFailure | undefined;
+  let firstFailedAt = claim.previous.firstFailedAt;
   let nextAttemptAt = 0;
+
+  const retryOutcome = (at: number, failure: CarFailure, next: number): Verdict => ({
+    kind: 'retry',
+    outcome: {
+      kind: 'retry',
+      at,
+      error: describe(failure),
+      nextAttemptAt: next,
+      attempts,
+      firstFailedAt: firstFailedAt ?? at,
+    },
+  });
 
   // The run stopped or ran out of time before the next call could start.
   const stopped = (): Verdict => {
     const at = ctx.clock();
     if (!last) return { kind: 'released', outcome: { kind: 'released', at } };
-    const error = describe(last);
-    return {
-      kind: 'retry',
-      outcome: { kind: 'retry', at, error, nextAttemptAt: Math.max(at, nextAttemptAt), attempts },
-    };
+    return retryOutcome(at, last, Math.max(at, nextAttemptAt));
   };
 
   for (;;) {
-    if (ctx.stop.aborted || ctx.clock() >= ctx.cutoff(claim)) return stopped();
-    const answer = await ctx.callLimit(
-      async (): Promise<CarResult<{ requestId?: string }> | undefined> => {
-        if (ctx.stop.aborted || ctx.clock() >= ctx.cutoff(claim)) return undefined;
-        await ctx.carReady();
-        if (ctx.stop.aborted || ctx.clock() >= ctx.cutoff(claim)) return undefined;
-        try {
-          await ctx.budget.take(ctx.stop);
-        } catch {
-          return undefined;
-        }
-        const sentAt = ctx.clock();
-        ctx.onCall();
-        const result = await ctx.car.destroySession(claim.userId).catch(thrownToFailure);
-        ctx.onCallDone(ctx.clock() - sentAt);
-        return result;
-      },
-    );
-    if (!answer) return stopped();
+    if (!(await waitForBreaker(claim, ctx))) return stopped();
+    const attempt = await ctx.callLimit(async (): Promise<Attempt> => {
+      const blocked = () => ctx.stop.aborted || ctx.clock() >= ctx.cutoff(claim);
+      if (blocked()) return { kind: 'stopped' };
+      await ctx.carReady();
+      if (blocked()) return { kind: 'stopped' };
+      const permit = ctx.breaker.acquire();
+      if (!permit) return { kind: 'again' };
+      const sent = await ctx.sendLimit(() => slotCheckAndSend(claim, ctx));
+      if (sent.kind !== 'sent') {
+        permit.done('neutral');
+        return sent;
+      }
+      claim = sent.claim;
+      held.claim = claim;
+      const result = await sent.call;
+      ctx.onCallDone(ctx.clock() - sent.sendAt);
+      permit.done(healthOf(result));
+      return { kind: 'answer', result };
+    });
+    if (attempt.kind === 'stopped') return stopped();
+    if (attempt.kind === 'again') {
+      if (attempt.claim) {
+        claim = attempt.claim;
+        held.claim = claim;
+      }
+      continue;
+    }
     const at = ctx.clock();
-    if (answer.ok) {
+    if (attempt.kind === 'check') {
+      if (attempt.check.status === 'lost') return { kind: 'lost' };
+      return { kind: 'returned', outcome: { kind: 'released', at } };
+    }
+    const answer = attempt.result;
+    if (answer.ok || answer.error.class === 'gone') {
       ctx.budget.onSuccess?.();
+      const requestId = answer.ok ? answer.value.requestId : answer.error.requestId;
       const outcome: Outcome = {
         kind: 'destroyed',
         at,
-        requestId: answer.value.requestId,
+        requestId,
         attempts: attempts + 1,
+        ...(answer.ok ? {} : { alreadyGone: true }),
       };
       return { kind: 'destroyed', outcome };
     }
@@ -117,27 +198,94 @@ export async function destroyClaimed(claim: Claim, ctx: DestroyContext): Promise
     if (failure.class === 'terminal') {
       return {
         kind: 'failed',
+        terminal: true,
         outcome: { kind: 'failed', at, error: describe(failure), attempts: attempts + 1 },
       };
     }
-    let baseMs = RETRY_BASE_MS;
+    let delay: number;
     if (failure.class === 'throttled') {
       ctx.budget.onThrottled?.();
       ctx.onThrottled();
-      baseMs = THROTTLE_BASE_MS;
+      delay = fullJitterBackoff(retry++, { baseMs: THROTTLE_BASE_MS, random: ctx.random });
     } else {
-      // retryable, or an unknown code treated as retryable: capped by maxAttempts.
+      // retryable (an unknown code too) or busy: an attempt on this session.
       attempts++;
-      if (attempts >= ctx.maxAttempts) {
+      callsThisRun++;
+      firstFailedAt ??= at;
+      const decision = retryDecision(ctx.retryPolicy, {
+        at,
+        firstFailedAt,
+        busy: failure.class === 'busy',
+        random: ctx.random,
+      });
+      if (decision.giveUp) {
         return {
           kind: 'failed',
           outcome: { kind: 'failed', at, error: describe(failure), attempts },
         };
       }
+      if (callsThisRun >= ctx.maxAttempts) return retryOutcome(at, failure, decision.nextAttemptAt);
+      delay =
+        failure.class === 'busy'
+          ? decision.nextAttemptAt - at
+          : fullJitterBackoff(retry++, { baseMs: RETRY_BASE_MS, random: ctx.random });
     }
-    const delay = fullJitterBackoff(retry++, { baseMs, random: ctx.random });
     nextAttemptAt = at + delay;
     if (nextAttemptAt >= ctx.cutoff(claim)) return stopped();
-    await ctx.sleep(delay, ctx.stop);
+    await ctx.sleep(delay, ctx.stop).catch(() => undefined);
+  }
+}
+
+/**
+ * A rate slot, the last check, and the call sent (not awaited): the part of
+ * a call that runs under `sendLimit`, so only a few claims hold a slot and
+ * check at a time and each check runs just before its own send.
+ */
+async function slotCheckAndSend(
+  claim: Claim,
+  ctx: DestroyContext,
+): Promise<
+  | Exclude<Attempt, { kind: 'answer' }>
+  | { kind: 'sent'; claim: Claim; sendAt: number; call: Promise<CarResult<{ requestId?: string }>> }
+> {
+  if (ctx.stop.aborted || ctx.clock() >= ctx.cutoff(claim)) return { kind: 'stopped' };
+  try {
+    await ctx.budget.take(ctx.stop);
+  } catch {
+    return { kind: 'stopped' };
+  }
+  const slotAt = ctx.clock();
+  const check = await ctx.markSending(claim, slotAt);
+  const sendAt = ctx.clock();
+  ctx.onCheckDone(sendAt - slotAt);
+  if (check.status !== 'clear') return { kind: 'check', check };
+  if (sendAt - slotAt > MAX_SLOT_TO_SEND_MS) {
+    ctx.onLateCheck();
+    return { kind: 'again', claim: check.claim };
+  }
+  ctx.onCheckToSend(sendAt - slotAt);
+  ctx.budget.onSendDelay?.(sendAt - slotAt);
+  ctx.onCall();
+  const call = ctx.car.destroySession(check.claim.userId).catch(thrownToFailure);
+  return { kind: 'sent', claim: check.claim, sendAt, call };
+}
+
+/**
+ * Waits, outside the concurrency cap, until the circuit breaker lets calls
+ * through. False when the run stops or the claim's cutoff comes first.
+ */
+async function waitForBreaker(claim: Claim, ctx: DestroyContext): Promise<boolean> {
+  for (;;) {
+    const now = ctx.clock();
+    const cutoff = ctx.cutoff(claim);
+    if (ctx.stop.aborted || now >= cutoff) return false;
+    const readyAt = ctx.breaker.readyAt(now);
+    if (readyAt <= now) return true;
+    if (readyAt >= cutoff) return false;
+    try {
+      await ctx.sleep(readyAt - now, ctx.stop);
+    } catch {
+      return false;
+    }
   }
 }

@@ -10,6 +10,13 @@ export interface RateBudget {
   onThrottled?(): void;
   /** Reports a call that went through so a slowed budget can recover. */
   onSuccess?(): void;
+  /**
+   * Reports that a call left `delayMs` after its slot (the last check before
+   * the send took that long): a delay beyond the jitter margin widens the
+   * spacing for a while, as an event-loop stall does, so late and on-time
+   * calls cannot bunch into one server second.
+   */
+  onSendDelay?(delayMs: number): void;
   /** The rate currently allowed, in calls per second. */
   currentRate(): number;
 }

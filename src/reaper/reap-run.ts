@@ -7,11 +7,13 @@ import { DEFAULT_CLASS } from '../policies/session-classes.js';
 import type { ClaimResult, SessionStore } from '../sessions/session-store.js';
 import { namedUsers, storeCandidates, type WorkItem } from './candidate-source.js';
 import { classThresholds } from './class-thresholds.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
 import { LatencyTracker } from './concurrency.js';
-import { type DestroyContext, destroyClaimed } from './destroy-claimed.js';
+import { type DestroyContext, destroyClaimed, type Verdict } from './destroy-claimed.js';
 import { LeasePolicy } from './lease.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import type { RateBudget } from './rate-budget.js';
+import { DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_RETRY_MAX_DELAY_MS } from './retry-policy.js';
 import { RunStats } from './run-stats.js';
 import {
   DEFAULT_MAX_ATTEMPTS,
@@ -30,6 +32,8 @@ export interface ReapRunDeps {
   logger: Logger;
   random: () => number;
   settings: ReaperSettings;
+  /** Shared by the reaper's runs: a run that starts during an outage begins with a probe. */
+  breaker: CircuitBreaker;
   /** Calls in flight to start with. */
   concurrency: number;
   /** Raise the concurrency if calls turn out slower than expected (not when configured). */
@@ -37,17 +41,32 @@ export interface ReapRunDeps {
   claimant: string;
 }
 
-/** The summary counter each verdict adds to (an auth failure releases its claim). */
+/**
+ * The summary counter each verdict adds to (an auth failure releases its
+ * claim; a user back before the send is a lost race, its claim released).
+ */
 const COUNTER = {
   destroyed: 'destroyed',
   retry: 'retried',
   failed: 'failed',
   released: 'released',
   auth: 'released',
+  returned: 'skipped',
+  lost: 'skipped',
 } as const;
 
 /** Upper bound of the adaptive concurrency. */
 const MAX_ADAPTIVE_CONCURRENCY = 256;
+
+/**
+ * Claims taking a rate slot and making their last check at once: enough to
+ * keep the quota busy while checks take `rate x latency` (doubled for
+ * spikes), few enough that no check waits long for its slot.
+ */
+const SEND_CONCURRENCY = { initial: 4, min: 2, max: 8 } as const;
+
+/** Failed circuit-breaker probes after which a run stops and leaves the rest to later runs. */
+export const MAX_FAILED_PROBES_PER_RUN = 3;
 
 /**
  * One reap cycle: pulls candidates, claims each, destroys it within the
@@ -65,6 +84,8 @@ export class ReapRun {
   private claimsPending = 0;
   private wakeups: (() => void)[] = [];
   private readonly callLimit: LimitFunction;
+  private readonly sendLimit: LimitFunction;
+  private checkLatencyMs: number | undefined;
   /** Caps claims and outcome writes in flight (the store's connection pool is finite). */
   private readonly storeLimit: LimitFunction;
   private readonly deadline: number;
@@ -77,6 +98,7 @@ export class ReapRun {
   private readonly recorder: OutcomeRecorder;
   private readonly ctx: DestroyContext;
   private producing = true;
+  private readonly breakerAtStart: { opened: number; failedProbes: number };
 
   constructor(
     private readonly deps: ReapRunDeps,
@@ -87,6 +109,7 @@ export class ReapRun {
     setMaxListeners(0, this.stop.signal);
     this.stats = new RunStats(deps.clock, options.onProgress);
     this.callLimit = pLimit(deps.concurrency);
+    this.sendLimit = pLimit(SEND_CONCURRENCY.initial);
     this.deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     this.lease = new LeasePolicy(deps.settings, this.deadline);
     this.latency = new LatencyTracker(deps.settings.quotaRps, { max: MAX_ADAPTIVE_CONCURRENCY });
@@ -97,15 +120,27 @@ export class ReapRun {
       logger: deps.logger,
       limit: this.storeLimit,
     });
+    this.breakerAtStart = {
+      opened: deps.breaker.opened,
+      failedProbes: deps.breaker.failedProbes,
+    };
     let carReady: Promise<void> | undefined;
     this.ctx = {
       car: deps.car,
+      breaker: deps.breaker,
+      retryPolicy: {
+        maxDelayMs: deps.settings.retryMaxDelayMs ?? DEFAULT_RETRY_MAX_DELAY_MS,
+        giveUpAfterMs: deps.settings.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS,
+      },
+      markSending: (claim, at) => deps.store.markSending(claim, at),
       carReady: () => {
         carReady ??= deps.car.prepare?.().catch(() => undefined) ?? Promise.resolve();
         return carReady;
       },
       budget: deps.budget,
       callLimit: this.callLimit,
+      sendLimit: this.sendLimit,
+      onCheckDone: (ms) => this.observeCheck(ms),
       clock: deps.clock,
       sleep: deps.sleep,
       random: deps.random,
@@ -114,6 +149,8 @@ export class ReapRun {
       cutoff: (claim) => this.lease.cutoff(claim),
       onCall: () => this.stats.onCall(),
       onCallDone: (ms) => this.observeLatency(ms),
+      onCheckToSend: (ms) => this.stats.checkToSend.push(ms),
+      onLateCheck: () => this.stats.lateChecks++,
       onThrottled: () => this.stats.throttled++,
       onAuthFailure: (failure) => this.onAuthFailure(failure),
     };
@@ -198,9 +235,29 @@ export class ReapRun {
       while (this.tasks.size >= 2 * this.callLimit.concurrency && !this.stopped()) {
         await this.nextChange();
       }
+      await this.waitOutOutage();
       if (this.stopped()) break;
       this.stats.candidates++;
       this.spawn(item);
+    }
+  }
+
+  /**
+   * Claims nothing new while the circuit breaker holds calls back; stops the
+   * run ('outage') when its probes keep failing or it stays open past the
+   * deadline. Claims already made wait for the breaker in their own tasks.
+   */
+  private async waitOutOutage(): Promise<void> {
+    const { breaker, clock, sleep } = this.deps;
+    for (;;) {
+      if (this.stopped()) return;
+      const failedProbes = breaker.failedProbes - this.breakerAtStart.failedProbes;
+      if (failedProbes >= MAX_FAILED_PROBES_PER_RUN) return this.halt('outage');
+      const now = clock();
+      const readyAt = breaker.readyAt(now);
+      if (readyAt <= now) return;
+      if (readyAt >= this.deadline) return this.halt('outage');
+      await sleep(Math.min(readyAt - now, 1000), this.stop.signal);
     }
   }
 
@@ -236,6 +293,11 @@ export class ReapRun {
           now,
           leaseMs: this.lease.leaseFor(now),
           claimant: this.deps.claimant,
+          ...(item.candidate
+            ? { reason: item.candidate.reason }
+            : this.options.onlyDisconnected
+              ? { reason: 'disconnected' as const, onlyDisconnected: true }
+              : {}),
         };
         return item.candidate
           ? store.claim(item.candidate.session, claimOptions)
@@ -251,11 +313,39 @@ export class ReapRun {
       return;
     }
     this.stats.claimed++;
-    const verdict = await destroyClaimed(result.claim, this.ctx);
-    const counter = COUNTER[verdict.kind];
-    this.stats[counter]++;
-    if (!(await this.recorder.record(result.claim, verdict.outcome))) this.stats.unrecorded++;
+    const { verdict, claim } = await destroyClaimed(result.claim, this.ctx);
+    this.count(verdict);
+    if (verdict.kind !== 'lost' && !(await this.recorder.record(claim, verdict.outcome))) {
+      this.stats.unrecorded++;
+    }
     this.stats.progress();
+  }
+
+  private count(verdict: Verdict): void {
+    const s = this.stats;
+    s[COUNTER[verdict.kind]]++;
+    if (verdict.kind === 'returned') s.returned++;
+    if (verdict.kind === 'failed' && verdict.terminal) s.terminalFailures++;
+    if (verdict.kind === 'destroyed' && verdict.outcome.kind === 'destroyed') {
+      if (verdict.outcome.alreadyGone) s.alreadyGone++;
+    }
+    if (verdict.kind === 'retry' && verdict.outcome.kind === 'retry') {
+      const age = verdict.outcome.at - (verdict.outcome.firstFailedAt ?? verdict.outcome.at);
+      s.oldestRetryAgeMs = Math.max(s.oldestRetryAgeMs, age);
+    }
+  }
+
+  /** Sizes sendLimit from the checks' latency (an exponentially weighted mean). */
+  private observeCheck(ms: number): void {
+    this.checkLatencyMs =
+      this.checkLatencyMs === undefined
+        ? ms
+        : this.checkLatencyMs + 0.1 * (ms - this.checkLatencyMs);
+    const needed = Math.ceil((this.deps.settings.quotaRps * this.checkLatencyMs * 2) / 1000) + 1;
+    this.sendLimit.concurrency = Math.min(
+      SEND_CONCURRENCY.max,
+      Math.max(SEND_CONCURRENCY.min, needed),
+    );
   }
 
   private observeLatency(ms: number): void {
@@ -317,10 +407,17 @@ export class ReapRun {
       candidates: s.candidates,
       claimed: s.claimed,
       destroyed: s.destroyed,
+      alreadyGone: s.alreadyGone,
       retried: s.retried,
       failed: s.failed,
+      terminalFailures: s.terminalFailures,
+      oldestRetryAgeMs: s.oldestRetryAgeMs,
       throttled: s.throttled,
       skipped: s.skipped,
+      returned: s.returned,
+      claimToSendMs: s.checkToSendFigures(),
+      lateChecks: s.lateChecks,
+      breakerOpened: this.deps.breaker.opened - this.breakerAtStart.opened,
       dryRun: this.options.dryRun ?? false,
       durationMs,
       achievedRps: durationMs > 0 ? Math.round((s.calls * 100_000) / durationMs) / 100 : 0,

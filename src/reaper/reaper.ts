@@ -3,6 +3,7 @@ import type { CarApi } from '../car/car-api.js';
 import { type Clock, realSleep, type Sleep, systemClock } from '../clock.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import { CircuitBreaker } from './circuit-breaker.js';
 import { resolveConcurrency } from './concurrency.js';
 import type { RateBudget } from './rate-budget.js';
 import { ReapRun } from './reap-run.js';
@@ -47,6 +48,7 @@ export function createReaper(deps: ReaperDeps): Reaper {
   const budget =
     deps.budget ?? new SlidingWindowLimiter({ quota: settings.quotaRps, clock, sleep });
   const concurrency = resolveConcurrency(settings.quotaRps, settings.concurrency);
+  const breaker = new CircuitBreaker({ clock });
   return {
     async reap(options: ReapOptions): Promise<ReapSummary> {
       const userIds = validateReapOptions(options);
@@ -60,6 +62,7 @@ export function createReaper(deps: ReaperDeps): Reaper {
           logger: deps.logger ?? silentLogger,
           random: deps.random ?? Math.random,
           settings,
+          breaker,
           concurrency,
           adaptConcurrency: settings.concurrency === undefined,
           claimant: settings.claimant ?? `reaper-${randomUUID().slice(0, 8)}`,

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { ReapProgress } from './types.js';
+import type { DurationFigures, ReapProgress } from './types.js';
 
 /** How often onProgress may fire, in ms. */
 export const PROGRESS_INTERVAL_MS = 100;
@@ -16,6 +16,13 @@ export class RunStats {
   released = 0;
   unrecorded = 0;
   calls = 0;
+  alreadyGone = 0;
+  terminalFailures = 0;
+  returned = 0;
+  lateChecks = 0;
+  oldestRetryAgeMs = 0;
+  /** Last check to send, per call, in ms. */
+  readonly checkToSend: number[] = [];
   /** Call times within the last second, oldest first (for currentRps). */
   private recentCalls: number[] = [];
   private lastProgressAt = Number.NEGATIVE_INFINITY;
@@ -36,6 +43,11 @@ export class RunStats {
     while (this.recentCalls.length > 0 && (this.recentCalls[0] as number) <= now - 1000) {
       this.recentCalls.shift();
     }
+  }
+
+  /** Percentiles of the last-check-to-send times. */
+  checkToSendFigures(): DurationFigures {
+    return durationFigures(this.checkToSend);
   }
 
   /** Sessions finished one way or another. */
@@ -65,4 +77,18 @@ export class RunStats {
       // A broken progress display must not break the run.
     }
   }
+}
+
+/** Count, median, 99th percentile (nearest rank) and maximum of durations in ms. */
+export function durationFigures(samples: readonly number[]): DurationFigures {
+  if (samples.length === 0) return { count: 0, p50: 0, p99: 0, max: 0 };
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+  const round = (ms: number | undefined) => Math.round((ms ?? 0) * 10) / 10;
+  return {
+    count: sorted.length,
+    p50: round(rank(0.5)),
+    p99: round(rank(0.99)),
+    max: round(sorted[sorted.length - 1]),
+  };
 }

@@ -25,8 +25,19 @@ export interface ReaperSettings {
   quotaRps: number;
   /** Calls in flight (`CAR_CONCURRENCY`). @default Little's law, see defaultConcurrency */
   concurrency?: number;
-  /** DestroySession attempts per session, across runs, before it is `failed`. @default 5 */
+  /**
+   * DestroySession calls one run may spend on one session before it leaves
+   * the rest to a later run (the session stays due: see retryMaxDelayMs and
+   * giveUpAfterMs), so one bad session cannot hog the quota. @default 5
+   */
   maxAttempts?: number;
+  /** Cap of the backoff between runs after a retryable failure (`RETRY_MAX_DELAY_SECONDS`). @default 900_000 */
+  retryMaxDelayMs?: number;
+  /**
+   * A session still failing retryably this long after its first failure is
+   * recorded `failed`; 0 = never (`GIVE_UP_AFTER_SECONDS`). @default 86_400_000
+   */
+  giveUpAfterMs?: number;
   /**
    * Fixed lease of every claim. By default a run with a deadline leases until
    * the deadline plus `leaseMarginMs`; one without leases {@link DEFAULT_LEASE_MS}.
@@ -81,6 +92,11 @@ export function validateSettings(settings: ReaperSettings): void {
   integerAtLeast('quotaRps', settings.quotaRps, 1);
   if (settings.concurrency !== undefined) integerAtLeast('concurrency', settings.concurrency, 1);
   if (settings.maxAttempts !== undefined) integerAtLeast('maxAttempts', settings.maxAttempts, 1);
+  if (settings.retryMaxDelayMs !== undefined) {
+    finiteAtLeast('retryMaxDelayMs', settings.retryMaxDelayMs, 1);
+  }
+  if (settings.giveUpAfterMs !== undefined)
+    finiteAtLeast('giveUpAfterMs', settings.giveUpAfterMs, 0);
   if (settings.leaseMs !== undefined) finiteAtLeast('leaseMs', settings.leaseMs, 1);
   if (settings.leaseMarginMs !== undefined)
     finiteAtLeast('leaseMarginMs', settings.leaseMarginMs, 0);

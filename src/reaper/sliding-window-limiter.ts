@@ -161,6 +161,10 @@ export class SlidingWindowLimiter implements RateBudget {
     return this.windowMs + Math.max(this.baseMarginMs, Math.min(MAX_STALL_MARGIN_MS, recent));
   }
 
+  onSendDelay(delayMs: number): void {
+    this.noteLateness(delayMs, this.clock());
+  }
+
   /** The pump woke `lateMs` after the time it slept until. */
   private noteLateness(lateMs: number, now: number): void {
     if (lateMs <= this.baseMarginMs) return;

@@ -19,6 +19,12 @@ export interface ReapOptions {
   limit?: number;
   /** Destroy exactly these sessions (manual), through the same limiter and recording. */
   userIds?: readonly string[];
+  /**
+   * With `userIds`: claim only sessions still `disconnected` (the webhook's
+   * immediate destroy: a heartbeat recorded since the disconnect keeps the
+   * session), recorded with the reason `disconnected`.
+   */
+  onlyDisconnected?: boolean;
   /** Called as work progresses (CLI progress bar, live view). */
   onProgress?: (progress: ReapProgress) => void;
   /** Aborting stops claiming new work; in-flight calls finish and are recorded. */
@@ -37,23 +43,57 @@ export interface ReapProgress {
   currentRps: number;
 }
 
-/** Why a run stopped before it ran out of candidates. */
-export type StopReason = 'deadline' | 'limit' | 'auth' | 'aborted';
+/**
+ * Why a run stopped before it ran out of candidates. `outage`: CAR kept
+ * failing and the circuit breaker's probes failed too; nothing is lost, the
+ * sessions stay due for later runs.
+ */
+export type StopReason = 'deadline' | 'limit' | 'auth' | 'aborted' | 'outage';
+
+/** Percentiles of a duration over a run, in ms. */
+export interface DurationFigures {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
 
 export interface ReapSummary {
   trigger: Trigger;
   /** Due sessions seen (or named ids). */
   candidates: number;
   claimed: number;
+  /** Sessions recorded `destroyed`, those CAR said were already gone included. */
   destroyed: number;
-  /** Retryable failures recorded for a later run. */
+  /** Of `destroyed`: CAR answered that the session was already gone or ending. */
+  alreadyGone: number;
+  /** Retryable failures recorded for a later run (sessions left with a retry pending). */
   retried: number;
   /** Sessions given up on (`failed`). */
   failed: number;
+  /** Of `failed`: answers saying the request itself is wrong (no retry can help). */
+  terminalFailures: number;
+  /**
+   * Of the sessions left with a retry pending: the longest time since the
+   * first failure of one of them, in ms (0 when none).
+   */
+  oldestRetryAgeMs: number;
   /** RequestLimitExceeded answers received. */
   throttled: number;
-  /** Lost races: activity or another claimant since the read. */
+  /** Lost races: activity or another claimant since the read (or since the claim). */
   skipped: number;
+  /** Of `skipped`: activity recorded between the claim and the send, caught by the last check. */
+  returned: number;
+  /**
+   * From the last check of a claim (the conditional write before the call)
+   * to the DestroySession going out: the window in which a user's return
+   * cannot stop the call.
+   */
+  claimToSendMs: DurationFigures;
+  /** Last checks repeated because the first took too long to send on. */
+  lateChecks: number;
+  /** Times the circuit breaker opened in this run. */
+  breakerOpened: number;
   dryRun: boolean;
   durationMs: number;
   /** DestroySession calls per second over the run. */

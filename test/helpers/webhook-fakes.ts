@@ -51,7 +51,12 @@ const newSession = (userId: string, at: number): Session => ({
 export class FakeReaper implements Reaper {
   readonly runs: ReapOptions[] = [];
   failWith?: Error;
-  constructor(private readonly answer: Partial<ReapSummary> = {}) {}
+  constructor(private answer: Partial<ReapSummary> = {}) {}
+
+  /** Changes the canned summary of the next runs. */
+  answerWith(answer: Partial<ReapSummary>): void {
+    this.answer = answer;
+  }
 
   async reap(options: ReapOptions): Promise<ReapSummary> {
     this.runs.push(options);
@@ -68,6 +73,13 @@ export const summary = (fields: Partial<ReapSummary> = {}): ReapSummary => ({
   destroyed: 0,
   retried: 0,
   failed: 0,
+  alreadyGone: 0,
+  terminalFailures: 0,
+  oldestRetryAgeMs: 0,
+  returned: 0,
+  claimToSendMs: { count: 0, p50: 0, p99: 0, max: 0 },
+  lateChecks: 0,
+  breakerOpened: 0,
   throttled: 0,
   skipped: 0,
   dryRun: false,

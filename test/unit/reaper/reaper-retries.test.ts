@@ -21,33 +21,69 @@ describe('Function: createReaper (retries and throttling)', () => {
     expect(third - second).toBeGreaterThanOrEqual(10 + 100);
   });
 
-  it('gives up after maxAttempts and records the session failed with its last error', async () => {
+  it('spends at most maxAttempts calls on a session in a run, then leaves it due for a later run (never failed)', async () => {
     const h = reaperHarness({ settings: { maxAttempts: 5 } });
     h.seedIdle(1);
     h.car.fallback = () => carFailure('retryable', 'ResourceUnavailable.AccessFailed');
+    const startedAt = h.time.now;
     const summary = await h.reap();
-    expect(summary).toMatchObject({ failed: 1, destroyed: 0, calls: 5 });
+    expect(summary).toMatchObject({ failed: 0, retried: 1, destroyed: 0, calls: 5 });
     const session = await h.store.get('stale-0');
-    expect(session).toMatchObject({ state: 'failed', attempts: 5 });
+    expect(session).toMatchObject({ state: 'active', attempts: 5 });
     expect(session?.lastError).toMatch(/^ResourceUnavailable.AccessFailed/);
+    expect(session?.firstFailedAt).toBeGreaterThanOrEqual(startedAt);
+    expect(session?.nextAttemptAt).toBeGreaterThanOrEqual(h.time.now - 1000);
   });
 
-  it('counts attempts across runs: a session with 3 earlier attempts gets 2 more', async () => {
+  it('counts attempts across runs and keeps the first failure time: 3 earlier attempts, 5 more calls', async () => {
     const h = reaperHarness();
+    const firstFailedAt = h.time.now - 30_000;
     h.seedIdle(1, 'stale', 10 * 60_000, {
       attempts: 3,
       nextAttemptAt: 0,
+      firstFailedAt,
       lastError: 'InternalError',
     });
     h.car.fallback = () => carFailure('retryable');
-    expect(await h.reap()).toMatchObject({ failed: 1, calls: 2 });
+    expect(await h.reap()).toMatchObject({ failed: 0, retried: 1, calls: 5 });
+    expect(await h.store.get('stale-0')).toMatchObject({ attempts: 8, firstFailedAt });
   });
 
-  it('caps unknown codes by maxAttempts too', async () => {
+  it('destroys a session that failed more times than maxAttempts over several runs', async () => {
+    const h = reaperHarness({ settings: { maxAttempts: 5, retryMaxDelayMs: 2000 } });
+    h.seedIdle(1);
+    h.car.script('stale-0', ...Array.from({ length: 12 }, () => carFailure('retryable')));
+    const runs = [];
+    for (let run = 0; run < 6 && h.store.state('stale-0') !== 'destroyed'; run++) {
+      runs.push(await h.reap());
+      await h.time.advance(2000);
+    }
+    expect(runs.map((r) => r.calls)).toEqual([5, 5, 3]);
+    expect(runs.reduce((n, r) => n + r.failed, 0)).toBe(0);
+    expect(await h.store.get('stale-0')).toMatchObject({ state: 'destroyed', attempts: 13 });
+  });
+
+  it('records failed once the first failure is GIVE_UP_AFTER old, and never with 0', async () => {
+    const h = reaperHarness({ settings: { giveUpAfterMs: 60_000 } });
+    const old = { attempts: 9, nextAttemptAt: 0, lastError: 'InternalError' };
+    h.seedIdle(1, 'late', 10 * 60_000, { ...old, firstFailedAt: h.time.now - 60_000 });
+    h.seedIdle(1, 'early', 10 * 60_000, { ...old, firstFailedAt: h.time.now - 50_000 });
+    h.car.fallback = () => carFailure('retryable');
+    expect(await h.reap()).toMatchObject({ failed: 1, retried: 1 });
+    expect(await h.store.get('late-0')).toMatchObject({ state: 'failed', attempts: 10 });
+    expect(h.store.state('early-0')).toBe('active');
+
+    const never = reaperHarness({ settings: { giveUpAfterMs: 0 } });
+    never.seedIdle(1, 'old', 10 * 60_000, { ...old, firstFailedAt: 0 });
+    never.car.fallback = () => carFailure('retryable');
+    expect(await never.reap()).toMatchObject({ failed: 0, retried: 1 });
+  });
+
+  it('keeps unknown codes due as retries too', async () => {
     const h = reaperHarness({ settings: { maxAttempts: 2 } });
     h.seedIdle(1);
     h.car.fallback = () => ({ ...carFailure('retryable', 'SomethingNew'), unknown: true });
-    expect(await h.reap()).toMatchObject({ failed: 1, calls: 2 });
+    expect(await h.reap()).toMatchObject({ failed: 0, retried: 1, calls: 2 });
   });
 
   it('fails a terminal error at once, without retrying', async () => {
@@ -55,7 +91,7 @@ describe('Function: createReaper (retries and throttling)', () => {
     h.seedIdle(2);
     h.car.script('stale-0', carFailure('terminal', 'InvalidParameter.JsonParseError'));
     const summary = await h.reap();
-    expect(summary).toMatchObject({ failed: 1, destroyed: 1, calls: 2 });
+    expect(summary).toMatchObject({ failed: 1, terminalFailures: 1, destroyed: 1, calls: 2 });
     expect(await h.store.get('stale-0')).toMatchObject({ state: 'failed', attempts: 1 });
   });
 
@@ -135,7 +171,7 @@ describe('Function: createReaper (a CarApi that throws)', () => {
     h.car.destroySession = async () => {
       throw new Error('socket exploded');
     };
-    expect(await h.reap()).toMatchObject({ failed: 1, calls: 2 });
+    expect(await h.reap()).toMatchObject({ failed: 0, retried: 1, calls: 2 });
     expect((await h.store.get('stale-0'))?.lastError).toMatch(/^ClientError: socket exploded/);
   });
 });

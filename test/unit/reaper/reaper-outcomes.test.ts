@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { carFailure } from '../../helpers/fake-car.js';
+import { MINUTE, reaperHarness } from '../../helpers/reaper-harness.js';
+
+describe('Function: createReaper (outcomes that match CAR)', () => {
+  it.each(['ResourceNotFound.SessionNotFound', 'UnsupportedOperation.Stopping'])(
+    'records %s as destroyed, already gone, with its RequestId',
+    async (code) => {
+      const h = reaperHarness();
+      h.seedIdle(2);
+      h.car.script('stale-0', carFailure('gone', code));
+      const summary = await h.reap();
+      expect(summary).toMatchObject({ destroyed: 2, alreadyGone: 1, failed: 0, calls: 2 });
+      expect(await h.store.get('stale-0')).toMatchObject({
+        state: 'destroyed',
+        alreadyGone: true,
+        requestId: 'fake-req',
+      });
+      expect((await h.store.get('stale-1'))?.alreadyGone).toBeUndefined();
+    },
+  );
+
+  it('tries a busy user (FailedOperation.SlowDown) again within a second, in the same run', async () => {
+    const h = reaperHarness({ latencyMs: 10 });
+    h.seedIdle(1);
+    h.car.script('stale-0', carFailure('busy'), 'ok');
+    expect(await h.reap()).toMatchObject({ destroyed: 1, calls: 2 });
+    const [first, second] = h.car.calls.map((c) => c.at) as [number, number];
+    expect(second - first).toBeLessThan(1000 + 10 + 25);
+  });
+
+  it('records the due reason on the claim and keeps it through a retry', async () => {
+    const h = reaperHarness({ settings: { maxAttempts: 1, retryMaxDelayMs: 1000 } });
+    h.seedIdle(1, 'idle');
+    h.store.seed({
+      userId: 'gone-away',
+      state: 'disconnected',
+      lastActiveAt: h.time.now - 3 * MINUTE,
+      disconnectedAt: h.time.now - 3 * MINUTE,
+    });
+    h.car.script('gone-away', carFailure('retryable'));
+    await h.reap();
+    expect(await h.store.get('idle-0')).toMatchObject({ state: 'destroyed', reason: 'idle' });
+    expect(await h.store.get('gone-away')).toMatchObject({
+      state: 'disconnected',
+      reason: 'disconnected',
+    });
+    await h.time.advance(1000);
+    await h.reap();
+    expect(await h.store.get('gone-away')).toMatchObject({
+      state: 'destroyed',
+      reason: 'disconnected',
+    });
+    await h.reap({ userIds: ['named'] });
+    expect((await h.store.get('named'))?.reason).toBe('manual');
+  });
+});
+
+describe('Function: createReaper (the last check before the send)', () => {
+  it('sends nothing for a user whose activity was recorded while the claim waited, and releases the session', async () => {
+    const h = reaperHarness();
+    h.seedIdle(3);
+    let backAt = 0;
+    h.store.beforeSend = async (userId) => {
+      if (userId !== 'stale-1') return;
+      backAt = h.time.now;
+      await h.store.recordActivity([userId], backAt);
+    };
+    const summary = await h.reap();
+    expect(summary).toMatchObject({ destroyed: 2, skipped: 1, returned: 1, calls: 2 });
+    expect(h.car.callsFor('stale-1')).toBe(0);
+    expect(await h.store.get('stale-1')).toMatchObject({ state: 'active', lastActiveAt: backAt });
+  });
+
+  it('makes one check per call and reports the check-to-send times', async () => {
+    const h = reaperHarness();
+    h.seedIdle(4);
+    h.car.script('stale-0', carFailure('retryable'), 'ok');
+    const summary = await h.reap();
+    expect(h.store.sendChecks.map((c) => c.status)).toEqual(Array(5).fill('clear'));
+    expect(summary.claimToSendMs).toMatchObject({ count: 5, p50: 0, max: 0 });
+  });
+
+  it('gives up its rate slot and checks again when the check is too slow to send on', async () => {
+    const h = reaperHarness();
+    h.seedIdle(1);
+    let slow = true;
+    h.store.beforeSend = async () => {
+      if (slow) await h.time.sleep(300);
+      slow = false;
+    };
+    const summary = await h.reap();
+    expect(summary).toMatchObject({ destroyed: 1, calls: 1, lateChecks: 1 });
+    expect(h.store.sendChecks).toHaveLength(2);
+  });
+});
+
+describe('Function: createReaper (a CAR outage)', () => {
+  it('backs off as a whole: few calls, no session failed, the run stops and later runs finish', async () => {
+    const h = reaperHarness({ latencyMs: 1000, settings: { retryMaxDelayMs: 2000 } });
+    h.seedIdle(200);
+    let down = true;
+    h.car.fallback = () => (down ? carFailure('retryable', 'Timeout') : 'ok');
+    const during = await h.reap({ deadline: h.time.now + 50_000 });
+    expect(during).toMatchObject({ stoppedAt: 'outage', destroyed: 0, failed: 0 });
+    expect(during.breakerOpened).toBeGreaterThanOrEqual(1);
+    // The breaker opened after a first wave and then let single probes through.
+    expect(during.calls).toBeLessThan(100);
+    expect((await h.store.counts()).failed).toBe(0);
+
+    down = false;
+    await h.time.advance(60_000);
+    const after = await h.reap();
+    expect(after).toMatchObject({ failed: 0, destroyed: 200 - 0 });
+    expect(await h.store.counts()).toMatchObject({ destroyed: 200, failed: 0, reaping: 0 });
+  });
+});
