@@ -29,6 +29,10 @@ export interface Config {
   maxSessionAgeSeconds: number;
   /** `WARN_BEFORE_SECONDS`: warn this long before a session becomes due; 0 = no warnings. @default 0 */
   warnBeforeSeconds: number;
+  /** `RETRY_MAX_DELAY_SECONDS`: cap of the backoff between runs after a retryable failure. @default 900 */
+  retryMaxDelaySeconds: number;
+  /** `GIVE_UP_AFTER_SECONDS`: a session failing retryably this long is `failed`; 0 = never. @default 86400 */
+  giveUpAfterSeconds: number;
   /**
    * `ACTIVITY_RESOLUTION_SECONDS`: activity less than this much newer than
    * the last written is not written; the reaper allows for it, so a session
@@ -129,6 +133,8 @@ export function loadConfig(env: Env = process.env): Config {
     maxSessionAgeSeconds,
     warnBeforeSeconds,
     activityResolutionSeconds: number(env, 'ACTIVITY_RESOLUTION_SECONDS', 30),
+    retryMaxDelaySeconds: number(env, 'RETRY_MAX_DELAY_SECONDS', 900, { min: 1 }),
+    giveUpAfterSeconds: number(env, 'GIVE_UP_AFTER_SECONDS', 86_400),
     webhookSecret: webhookSecret(env),
     policiesFile,
     classes,

@@ -160,6 +160,8 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
         activityResolutionMs: config.activityResolutionSeconds * 1000,
         quotaRps: config.carQuotaRps,
         concurrency: config.carConcurrency,
+        retryMaxDelayMs: config.retryMaxDelaySeconds * 1000,
+        giveUpAfterMs: config.giveUpAfterSeconds * 1000,
         ...overrides.reaper,
       },
     });
