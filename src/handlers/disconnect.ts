@@ -24,7 +24,8 @@ export type DisconnectAction =
  * operator policy: a payload cannot shorten it.
  *
  * A repeated delivery never reaches here (the delivery log answers it), and the
- * immediate destroy only runs while the session is still `disconnected`.
+ * immediate destroy claims the session only while it is still `disconnected`
+ * and sends nothing if activity is recorded before the call goes out.
  *
  * @param signedAt the delivery's `webhook-timestamp`, epoch ms; @default now
  */
@@ -46,17 +47,17 @@ export async function handleDisconnect(
     return accepted(userId, 'recorded');
   }
   try {
-    // The manual path claims a named session whatever its state, so check that the
-    // disconnect still stands (no activity recorded after it) before asking for it.
-    const session = await deps.store.get(userId);
-    if (session?.state !== 'disconnected') return accepted(userId, 'still-active');
+    // Claimed only while still `disconnected`, and checked again just before the
+    // call: a heartbeat recorded after this disconnect keeps the session.
     const summary = await deps.reaper.reap({
       trigger: 'webhook',
       userIds: [userId],
+      onlyDisconnected: true,
       deadline: deps.deadline?.(),
     });
     deps.logger.info('immediate destroy', { userId, summary: summaryFields(summary) });
     deps.onReapSummary?.(summary);
+    if (summary.claimed === 0 || summary.returned > 0) return accepted(userId, 'still-active');
     return accepted(userId, summary.destroyed > 0 ? 'destroyed' : 'destroy-pending');
   } catch (error) {
     // The disconnect is recorded and due now: the next scheduled run destroys it.

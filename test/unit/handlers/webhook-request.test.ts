@@ -220,15 +220,19 @@ describe('Handler: disconnect', () => {
     const { post, reaper } = setup({ disconnectGraceSeconds: 0 });
     const result = await post('/disconnect', { userId: 'u-1' });
     expect(result.body).toEqual({ accepted: true, userId: 'u-1', action: 'destroyed' });
-    expect(reaper.runs).toEqual([{ trigger: 'webhook', userIds: ['u-1'], deadline: now + 5000 }]);
+    expect(reaper.runs).toEqual([
+      { trigger: 'webhook', userIds: ['u-1'], onlyDisconnected: true, deadline: now + 5000 },
+    ]);
   });
 
-  it('with grace 0 never destroys a user active since the disconnect (replayed delivery)', async () => {
-    const { post, store, reaper } = setup({ disconnectGraceSeconds: 0 });
-    await store.recordActivity(['u-1'], now);
+  it('with grace 0 answers still-active when the engine found the user back (no claim, or a return before the send)', async () => {
+    const { post, reaper } = setup({ disconnectGraceSeconds: 0 });
+    reaper.answerWith({ claimed: 0, skipped: 1, destroyed: 0 });
     const replay = await post('/disconnect', { userId: 'u-1', at: now - 60_000 });
     expect(replay.body).toEqual({ accepted: true, userId: 'u-1', action: 'still-active' });
-    expect(reaper.runs).toEqual([]);
+    reaper.answerWith({ claimed: 1, skipped: 1, returned: 1, destroyed: 0 });
+    const raced = await post('/disconnect', { userId: 'u-1', at: now - 30_000 });
+    expect(raced.body).toEqual({ accepted: true, userId: 'u-1', action: 'still-active' });
   });
 
   it('with grace 0 leaves a failed immediate destroy to the schedule, still accepted', async () => {
