@@ -32,7 +32,18 @@ export function addReapMetrics(metrics: Metrics, summary: ReapSummary): void {
   metrics.addMetric('candidates', MetricUnit.Count, summary.candidates);
   metrics.addMetric('destroyed', MetricUnit.Count, summary.destroyed);
   metrics.addMetric('failed', MetricUnit.Count, summary.failed);
+  metrics.addMetric('terminalFailures', MetricUnit.Count, summary.terminalFailures);
+  metrics.addMetric('alreadyGone', MetricUnit.Count, summary.alreadyGone);
   metrics.addMetric('retried', MetricUnit.Count, summary.retried);
+  // Retries left pending by this run, and the oldest of them (since its first failure).
+  metrics.addMetric('retryPending', MetricUnit.Count, summary.retried);
+  metrics.addMetric(
+    'oldestRetryAgeSeconds',
+    MetricUnit.Seconds,
+    Math.round(summary.oldestRetryAgeMs / 1000),
+  );
+  metrics.addMetric('returnedBeforeSend', MetricUnit.Count, summary.returned);
+  metrics.addMetric('claimToSendP99Ms', MetricUnit.Milliseconds, summary.claimToSendMs.p99);
   metrics.addMetric('throttled', MetricUnit.Count, summary.throttled);
   metrics.addMetric('skipped', MetricUnit.Count, summary.skipped);
   metrics.addMetric('achievedRps', MetricUnit.CountPerSecond, summary.achievedRps);

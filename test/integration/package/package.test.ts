@@ -140,6 +140,8 @@ describe('serverless package', () => {
         SESSIONS_TABLE: 'car-reaper-dev-sessions',
         TENCENTCLOUD_SECRET_ID_PARAMETER: '/car-reaper/dev/tencent-secret-id',
         WEBHOOK_SECRET_PARAMETER: '/car-reaper/dev/webhook-secret',
+        RETRY_MAX_DELAY_SECONDS: '900',
+        GIVE_UP_AFTER_SECONDS: '86400',
       });
     }
   });
@@ -169,6 +171,17 @@ describe('serverless package', () => {
       Namespace: 'CarReaper',
       MetricName: 'failed',
       Dimensions: [{ Name: 'service', Value: 'car-reaper' }],
+    });
+    expect(props('TerminalFailuresAlarm')).toMatchObject({
+      Namespace: 'CarReaper',
+      MetricName: 'terminalFailures',
+      Dimensions: [{ Name: 'service', Value: 'car-reaper' }],
+    });
+    expect(props('OldestRetryAgeAlarm')).toMatchObject({
+      Namespace: 'CarReaper',
+      MetricName: 'oldestRetryAgeSeconds',
+      Statistic: 'Maximum',
+      Threshold: 900,
     });
     expect(props('ReapErrorsAlarm')).toMatchObject({
       Namespace: 'AWS/Lambda',

@@ -40,6 +40,27 @@ describe('Function: addReapMetrics', () => {
       trigger: 'schedule',
     });
   });
+
+  it('emits the retry backlog, already-gone and terminal counts the alarms of infra/alarms.yml watch', () => {
+    const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+    addReapMetrics(
+      metrics,
+      summary({
+        destroyed: 4,
+        alreadyGone: 2,
+        failed: 1,
+        terminalFailures: 1,
+        retried: 3,
+        oldestRetryAgeMs: 1_234_567,
+      }),
+    );
+    expect(metrics.serializeMetrics()).toMatchObject({
+      alreadyGone: 2,
+      terminalFailures: 1,
+      retryPending: 3,
+      oldestRetryAgeSeconds: 1235,
+    });
+  });
 });
 
 describe('Function: deadlineFrom', () => {
