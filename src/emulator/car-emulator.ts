@@ -60,6 +60,7 @@ export async function startCarEmulator(options: EmulatorOptions = {}): Promise<C
   const state: EmulatorState = {
     settings: { ...initial },
     registry: new SessionRegistry(),
+    failuresServed: new Map(),
     quota: new SlidingWindowQuota(
       (action) => ratesOf(state.settings.rate)[action as EmulatedAction],
     ),
@@ -153,6 +154,7 @@ export async function startCarEmulator(options: EmulatorOptions = {}): Promise<C
     reset: () => {
       log = [];
       state.registry.clear();
+      state.failuresServed.clear();
       state.quota.clear();
       state.settings = { ...initial };
     },

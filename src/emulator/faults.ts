@@ -30,6 +30,12 @@ export interface FaultOptions {
   actions?: string[];
   /** A fixed error code for a given UserId, on every call that names it. */
   userErrors?: Record<string, string>;
+  /**
+   * A UserId's first `times` calls (after authentication and quota) answer
+   * `code`; later ones are handled normally: a session that fails a scripted
+   * number of times, then succeeds.
+   */
+  userFailures?: Record<string, { code: string; times: number }>;
 }
 
 /** What happens to one call. */
@@ -57,6 +63,15 @@ export function validateFaults(faults: FaultOptions): void {
   if (faults.errorCodes?.length === 0) {
     throw new ValidationError('faults.errorCodes', 'must list at least one code');
   }
+  for (const [userId, script] of Object.entries(faults.userFailures ?? {})) {
+    const field = `faults.userFailures.${userId}`;
+    if (typeof script?.code !== 'string' || script.code === '') {
+      throw new ValidationError(`${field}.code`, 'must be a non-empty error code');
+    }
+    if (!Number.isInteger(script.times) || script.times < 0) {
+      throw new ValidationError(`${field}.times`, `must be an integer >= 0, got ${script.times}`);
+    }
+  }
 }
 
 /** Throws a {@link ValidationError} naming the field when latency options are out of range. */
@@ -70,15 +85,27 @@ export function validateLatency(latency: LatencyOptions): void {
   }
 }
 
-/** Draws the fault for one call (one random draw; hang, then reset, then error). */
+/**
+ * Draws the fault for one call (one random draw; hang, then reset, then
+ * error). `failuresServed` counts the scripted failures each UserId got.
+ */
 export function decideFault(
   faults: FaultOptions,
   action: string,
   userId: string | undefined,
   random: Random,
+  failuresServed: Map<string, number> = new Map(),
 ): FaultDecision {
   const userError = userId === undefined ? undefined : faults.userErrors?.[userId];
   if (userError) return { kind: 'error', code: userError };
+  const script = userId === undefined ? undefined : faults.userFailures?.[userId];
+  if (userId !== undefined && script) {
+    const served = failuresServed.get(userId) ?? 0;
+    if (served < script.times) {
+      failuresServed.set(userId, served + 1);
+      return { kind: 'error', code: script.code };
+    }
+  }
   if (faults.actions && !faults.actions.includes(action)) return { kind: 'none' };
   const hang = faults.hangRate ?? 0;
   const reset = hang + (faults.resetRate ?? 0);

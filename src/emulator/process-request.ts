@@ -19,6 +19,8 @@ export interface EmulatorState {
   settings: EmulatorSettings;
   quota: SlidingWindowQuota;
   registry: SessionRegistry;
+  /** Scripted failures (faults.userFailures) served so far, per UserId. */
+  failuresServed: Map<string, number>;
 }
 
 const error = (code: string, message: string): Decision => ({
@@ -76,7 +78,13 @@ export function processRequest(
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       return error('InvalidParameter', 'The request body must be a JSON object.');
     }
-    const fault = decideFault(settings.faults, known, userId, settings.random);
+    const fault = decideFault(
+      settings.faults,
+      known,
+      userId,
+      settings.random,
+      state.failuresServed,
+    );
     if (fault.kind === 'hang' || fault.kind === 'reset') return fault;
     if (fault.kind === 'error') return error(fault.code, messageFor(fault.code));
     const outcome = runAction(known, parsed as Record<string, unknown>, {

@@ -47,6 +47,27 @@ describe('Function: decideFault', () => {
   });
 });
 
+describe('Function: decideFault (scripted failures)', () => {
+  it('fails a UserId its scripted number of times, then lets its calls through', () => {
+    const faults = { userFailures: { u: { code: 'InternalError', times: 2 } } };
+    const served = new Map<string, number>();
+    const decide = (userId: string) =>
+      decideFault(faults, 'DestroySession', userId, () => 0.99, served);
+    expect([decide('u'), decide('other'), decide('u'), decide('u')]).toEqual([
+      { kind: 'error', code: 'InternalError' },
+      { kind: 'none' },
+      { kind: 'error', code: 'InternalError' },
+      { kind: 'none' },
+    ]);
+  });
+
+  it('refuses a script with a bad count, naming the user', () => {
+    expect(() =>
+      validateFaults({ userFailures: { u: { code: 'InternalError', times: -1 } } }),
+    ).toThrow(/faults.userFailures.u.times/);
+  });
+});
+
 describe('Function: validateFaults', () => {
   it('refuses rates summing past 1, naming faults', () => {
     expect(() => validateFaults({ hangRate: 0.6, errorRate: 0.6 })).toThrow(ValidationError);
