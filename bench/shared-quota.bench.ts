@@ -123,6 +123,19 @@ async function run(scenario: 'table' | 'memory'): Promise<boolean> {
         summaries.map((s) => s.skipped ?? 'n/a').join(', '),
       ],
       [
+        'claim-to-send (last check to the call going out), p50 / p99 / max, per reap process',
+        summaries
+          .map((s) => {
+            const w = s.claimToSendMs as { p50: number; p99: number; max: number } | undefined;
+            return w ? `${w.p50} / ${w.p99} / ${w.max} ms` : 'n/a';
+          })
+          .join('; '),
+      ],
+      [
+        'users back before the send (returned) / slow checks redone (lateChecks), per reap process',
+        summaries.map((s) => `${s.returned ?? 'n/a'} / ${s.lateChecks ?? 'n/a'}`).join('; '),
+      ],
+      [
         'webhook sent -> DestroySession arrival, p50 / p95 / max',
         `${percentile(latencies, 50)} / ${percentile(latencies, 95)} / ${Math.max(...latencies)} ms`,
       ],
