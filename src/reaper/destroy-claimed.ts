@@ -17,13 +17,6 @@ export interface DestroyContext {
   carReady(): Promise<void>;
   /** p-limit around the token + check + call: caps DestroySession calls in flight. */
   callLimit: LimitFunction;
-  /**
-   * p-limit around the token + check + send, inside callLimit: few claims
-   * wait for a slot at once, so a check is never followed by a long wait.
-   */
-  sendLimit: LimitFunction;
-  /** How long a check took (the run sizes sendLimit from it). */
-  onCheckDone(latencyMs: number): void;
   /** The store's last check before a call (SessionStore.markSending). */
   markSending(claim: Claim, at: number): Promise<SendCheck>;
   clock: Clock;
@@ -58,12 +51,12 @@ export type Verdict =
 
 /**
  * Longest time from a rate slot to the call going out. A check slower than
- * this gives its slot up and is done again at the next one, so no call
- * leaves long after the moment the budget counted it (the budgets widen
- * their spacing by at most 250 ms for late calls). Shorter delays are told
- * to the budget (onSendDelay), which spaces calls further while they last.
+ * this (a whole server window) gives its slot up and is done again at the
+ * next one, so no call leaves a window after the moment the budget counted
+ * it. Shorter delays are told to the budget (onSendDelay), which spaces
+ * calls further while they last, as it does after an event-loop stall.
  */
-export const MAX_SLOT_TO_SEND_MS = 250;
+export const MAX_SLOT_TO_SEND_MS = 1000;
 
 const describe = (failure: CarFailure): string =>
   `${failure.code}: ${failure.message}${failure.requestId ? ` (RequestId ${failure.requestId})` : ''}`;
@@ -151,7 +144,7 @@ async function decide(held: { claim: Claim }, ctx: DestroyContext): Promise<Verd
       if (blocked()) return { kind: 'stopped' };
       const permit = ctx.breaker.acquire();
       if (!permit) return { kind: 'again' };
-      const sent = await ctx.sendLimit(() => slotCheckAndSend(claim, ctx));
+      const sent = await slotCheckAndSend(claim, ctx);
       if (sent.kind !== 'sent') {
         permit.done('neutral');
         return sent;
@@ -237,9 +230,8 @@ async function decide(held: { claim: Claim }, ctx: DestroyContext): Promise<Verd
 }
 
 /**
- * A rate slot, the last check, and the call sent (not awaited): the part of
- * a call that runs under `sendLimit`, so only a few claims hold a slot and
- * check at a time and each check runs just before its own send.
+ * A rate slot, the last check, and the call sent (not awaited): the check
+ * runs between the slot and the send, so no wait for a slot comes after it.
  */
 async function slotCheckAndSend(
   claim: Claim,
@@ -257,7 +249,6 @@ async function slotCheckAndSend(
   const slotAt = ctx.clock();
   const check = await ctx.markSending(claim, slotAt);
   const sendAt = ctx.clock();
-  ctx.onCheckDone(sendAt - slotAt);
   if (check.status !== 'clear') return { kind: 'check', check };
   if (sendAt - slotAt > MAX_SLOT_TO_SEND_MS) {
     ctx.onLateCheck();

@@ -58,13 +58,6 @@ const COUNTER = {
 /** Upper bound of the adaptive concurrency. */
 const MAX_ADAPTIVE_CONCURRENCY = 256;
 
-/**
- * Claims taking a rate slot and making their last check at once: enough to
- * keep the quota busy while checks take `rate x latency` (doubled for
- * spikes), few enough that no check waits long for its slot.
- */
-const SEND_CONCURRENCY = { initial: 4, min: 2, max: 8 } as const;
-
 /** Failed circuit-breaker probes after which a run stops and leaves the rest to later runs. */
 export const MAX_FAILED_PROBES_PER_RUN = 3;
 
@@ -84,8 +77,6 @@ export class ReapRun {
   private claimsPending = 0;
   private wakeups: (() => void)[] = [];
   private readonly callLimit: LimitFunction;
-  private readonly sendLimit: LimitFunction;
-  private checkLatencyMs: number | undefined;
   /** Caps claims and outcome writes in flight (the store's connection pool is finite). */
   private readonly storeLimit: LimitFunction;
   private readonly deadline: number;
@@ -109,7 +100,7 @@ export class ReapRun {
     setMaxListeners(0, this.stop.signal);
     this.stats = new RunStats(deps.clock, options.onProgress);
     this.callLimit = pLimit(deps.concurrency);
-    this.sendLimit = pLimit(SEND_CONCURRENCY.initial);
+
     this.deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     this.lease = new LeasePolicy(deps.settings, this.deadline);
     this.latency = new LatencyTracker(deps.settings.quotaRps, { max: MAX_ADAPTIVE_CONCURRENCY });
@@ -139,8 +130,6 @@ export class ReapRun {
       },
       budget: deps.budget,
       callLimit: this.callLimit,
-      sendLimit: this.sendLimit,
-      onCheckDone: (ms) => this.observeCheck(ms),
       clock: deps.clock,
       sleep: deps.sleep,
       random: deps.random,
@@ -333,19 +322,6 @@ export class ReapRun {
       const age = verdict.outcome.at - (verdict.outcome.firstFailedAt ?? verdict.outcome.at);
       s.oldestRetryAgeMs = Math.max(s.oldestRetryAgeMs, age);
     }
-  }
-
-  /** Sizes sendLimit from the checks' latency (an exponentially weighted mean). */
-  private observeCheck(ms: number): void {
-    this.checkLatencyMs =
-      this.checkLatencyMs === undefined
-        ? ms
-        : this.checkLatencyMs + 0.1 * (ms - this.checkLatencyMs);
-    const needed = Math.ceil((this.deps.settings.quotaRps * this.checkLatencyMs * 2) / 1000) + 1;
-    this.sendLimit.concurrency = Math.min(
-      SEND_CONCURRENCY.max,
-      Math.max(SEND_CONCURRENCY.min, needed),
-    );
   }
 
   private observeLatency(ms: number): void {

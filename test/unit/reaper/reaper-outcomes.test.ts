@@ -86,7 +86,7 @@ describe('Function: createReaper (the last check before the send)', () => {
     h.seedIdle(1);
     let slow = true;
     h.store.beforeSend = async () => {
-      if (slow) await h.time.sleep(300);
+      if (slow) await h.time.sleep(1200);
       slow = false;
     };
     const summary = await h.reap();
