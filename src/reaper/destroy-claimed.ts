@@ -34,6 +34,12 @@ export interface DestroyContext {
   onCheckToSend(ms: number): void;
   /** A check that took too long to send on: its rate slot is given up and the check repeated. */
   onLateCheck(): void;
+  /**
+   * The check itself failed (the store is unreachable): the call is not
+   * made, and the claim ends as if the run had stopped before it (released,
+   * or a retry after an earlier failure); a later run picks the session up.
+   */
+  onCheckFailed(claim: Claim, error: unknown): void;
   onThrottled(): void;
   /** The credentials were refused: the run must stop at once. */
   onAuthFailure(failure: CarFailure): void;
@@ -247,7 +253,14 @@ async function slotCheckAndSend(
     return { kind: 'stopped' };
   }
   const slotAt = ctx.clock();
-  const check = await ctx.markSending(claim, slotAt);
+  let check: SendCheck;
+  try {
+    check = await ctx.markSending(claim, slotAt);
+  } catch (error) {
+    // The store could not say whether the user is back: nothing is sent.
+    ctx.onCheckFailed(claim, error);
+    return { kind: 'stopped' };
+  }
   const sendAt = ctx.clock();
   if (check.status !== 'clear') return { kind: 'check', check };
   if (sendAt - slotAt > MAX_SLOT_TO_SEND_MS) {

@@ -140,6 +140,13 @@ export class ReapRun {
       onCallDone: (ms) => this.observeLatency(ms),
       onCheckToSend: (ms) => this.stats.checkToSend.push(ms),
       onLateCheck: () => this.stats.lateChecks++,
+      onCheckFailed: (claim, error) => {
+        this.stats.failedChecks++;
+        deps.logger.warn('send check failed: DestroySession not sent', {
+          userId: claim.userId,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+      },
       onThrottled: () => this.stats.throttled++,
       onAuthFailure: (failure) => this.onAuthFailure(failure),
     };
@@ -393,6 +400,7 @@ export class ReapRun {
       returned: s.returned,
       claimToSendMs: s.checkToSendFigures(),
       lateChecks: s.lateChecks,
+      failedChecks: s.failedChecks,
       breakerOpened: this.deps.breaker.opened - this.breakerAtStart.opened,
       dryRun: this.options.dryRun ?? false,
       durationMs,

@@ -20,6 +20,7 @@ export class RunStats {
   terminalFailures = 0;
   returned = 0;
   lateChecks = 0;
+  failedChecks = 0;
   oldestRetryAgeMs = 0;
   /** Last check to send, per call, in ms. */
   readonly checkToSend: number[] = [];

@@ -92,6 +92,8 @@ export interface ReapSummary {
   claimToSendMs: DurationFigures;
   /** Last checks repeated because the first took too long to send on. */
   lateChecks: number;
+  /** Last checks the store failed to make: those calls were not sent (released or retried later). */
+  failedChecks: number;
   /** Times the circuit breaker opened in this run. */
   breakerOpened: number;
   dryRun: boolean;

@@ -79,6 +79,7 @@ export const summary = (fields: Partial<ReapSummary> = {}): ReapSummary => ({
   returned: 0,
   claimToSendMs: { count: 0, p50: 0, p99: 0, max: 0 },
   lateChecks: 0,
+  failedChecks: 0,
   breakerOpened: 0,
   throttled: 0,
   skipped: 0,

@@ -115,3 +115,18 @@ describe('Function: createReaper (a CAR outage)', () => {
     expect(await h.store.counts()).toMatchObject({ destroyed: 200, failed: 0, reaping: 0 });
   });
 });
+
+describe('Function: createReaper (a send check the store cannot make)', () => {
+  it('sends nothing, releases the claim, and goes on with the other sessions', async () => {
+    const h = reaperHarness();
+    h.seedIdle(3);
+    h.store.beforeSend = async (userId) => {
+      if (userId === 'stale-1') throw new Error('DynamoDB timed out');
+    };
+    const summary = await h.reap();
+    expect(summary).toMatchObject({ destroyed: 2, released: 1, failedChecks: 1, calls: 2 });
+    expect(h.car.callsFor('stale-1')).toBe(0);
+    expect(h.store.state('stale-1')).toBe('active');
+    expect(h.logs.find((l) => l.message.startsWith('send check failed'))?.level).toBe('warn');
+  });
+});
