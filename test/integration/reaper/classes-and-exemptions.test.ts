@@ -7,7 +7,13 @@ import { type ReaperStack, startReaperStack } from './reaper-stack.js';
 const dir = mkdtempSync(join(tmpdir(), 'car-reaper-classes-'));
 const policies = join(dir, 'policies.yml');
 writeFileSync(policies, 'classes:\n  kiosk:\n    idleTimeoutSeconds: 3600\n');
-const env = { IDLE_TIMEOUT_SECONDS: '10', POLICIES_FILE: policies };
+// Resolution 0: the reaper's allowance for coalesced activity (30 s by default) would
+// otherwise keep a session 12 s idle out of reach of a 10 s timeout.
+const env = {
+  IDLE_TIMEOUT_SECONDS: '10',
+  ACTIVITY_RESOLUTION_SECONDS: '0',
+  POLICIES_FILE: policies,
+};
 
 const ids = (prefix: string, n = 5) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 const plain = ids('plain');
