@@ -37,6 +37,12 @@ export interface Config {
    * classes of `POLICIES_FILE`, read and validated here, at start.
    */
   classes: SessionClasses;
+  /**
+   * `SEAT_HOUR_PRICE`: what one concurrency seat costs per hour, in the
+   * operator's currency. CAR bills purchased concurrency, so `report` shows
+   * money only when the operator says what a seat-hour is worth.
+   */
+  seatHourPrice?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -97,6 +103,7 @@ export function loadConfig(env: Env = process.env): Config {
     policiesFile === undefined ? {} : loadPoliciesFile(policiesFile),
     policiesFile,
   );
+  const seatHourPrice = present(env, 'SEAT_HOUR_PRICE');
   return {
     tableName,
     dynamodbEndpoint:
@@ -119,6 +126,10 @@ export function loadConfig(env: Env = process.env): Config {
     webhookSecret: present(env, 'WEBHOOK_SECRET'),
     policiesFile,
     classes,
+    seatHourPrice:
+      seatHourPrice === undefined
+        ? undefined
+        : number(env, 'SEAT_HOUR_PRICE', 0, { min: 0, integer: false }),
   };
 }
 

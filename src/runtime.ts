@@ -10,12 +10,15 @@ import type {
 } from './car/tencent-car-api.js';
 import { type Clock, realSleep, type Sleep, systemClock } from './clock.js';
 import { type Config, requireTencentCredentials } from './config.js';
+import type { LiveSessionCounts } from './drift/drift.js';
+import { countLiveSessions } from './drift/live-sessions.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { RateBudget } from './reaper/rate-budget.js';
 import { createReaper } from './reaper/reaper.js';
 import type { ReaperSettings } from './reaper/settings.js';
 import { SlidingWindowLimiter } from './reaper/sliding-window-limiter.js';
 import type { Reaper } from './reaper/types.js';
+import { DynamoDbOutcomeCounts } from './report/dynamodb-outcome-counts.js';
 import { createDynamoDbClient } from './sessions/dynamodb-client.js';
 import { DynamoDbSessionStore } from './sessions/dynamodb-session-store.js';
 import type { SessionStore } from './sessions/session-store.js';
@@ -29,6 +32,10 @@ export interface Runtime {
   reaper: Reaper;
   /** One budget for every run in this process: they all draw on one quota. */
   budget: RateBudget;
+  /** Outcome counts for `car-reaper report` (when the sessions are in DynamoDB). */
+  outcomeCounts?: DynamoDbOutcomeCounts;
+  /** Counts the table's live sessions (when the sessions are in DynamoDB). */
+  liveSessions?: () => Promise<LiveSessionCounts>;
   /** Closes the clients' keep-alive sockets (the CLI exits cleanly after it). */
   close(): Promise<void>;
 }
@@ -133,10 +140,18 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     overrides.budget ??
     shared ??
     new SlidingWindowLimiter({ quota: config.carQuotaRps, clock, sleep });
+  // Outcome counts and live-session counts sit in the sessions table too.
+  const countsClient = inDynamoDb
+    ? (client ?? budgetClient ?? createDynamoDbClient(config))
+    : undefined;
+  const outcomeCounts = countsClient
+    ? new DynamoDbOutcomeCounts({ client: countsClient, tableName: config.tableName, logger })
+    : undefined;
   const build = (runBudget: RateBudget) =>
     createReaper({
       store,
       car,
+      tally: outcomeCounts,
       budget: runBudget,
       clock,
       sleep,
@@ -165,10 +180,18 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     car,
     reaper,
     budget,
+    ...(countsClient
+      ? {
+          outcomeCounts,
+          liveSessions: async () =>
+            (await countLiveSessions(countsClient, config.tableName)).counts,
+        }
+      : {}),
     close: async () => {
       if (tencent) (await tencent).close();
       client?.destroy();
       if (budgetClient !== client) budgetClient?.destroy();
+      if (countsClient !== client && countsClient !== budgetClient) countsClient?.destroy();
     },
   };
 }

@@ -47,6 +47,14 @@ export function runtimeServices(options: { logger?: Logger } = {}): ServicesFact
         return wired().runtime.car;
       },
       reaper: () => wired().runtime.reaper,
+      reportSource: () => {
+        const { outcomeCounts, liveSessions } = wired().runtime;
+        if (!outcomeCounts || !liveSessions) throw new Error('report needs the sessions table');
+        return {
+          readHours: (fromHour, toHour) => outcomeCounts.readHours(fromHour, toHour),
+          countLive: liveSessions,
+        };
+      },
       rateBudget: () =>
         runtime?.budget instanceof SharedRateBudget ? runtime.budget.stats() : undefined,
       close: async () => {

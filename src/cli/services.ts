@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { WebhookDeps } from '../handlers/deps.js';
 import type { Logger } from '../logger.js';
 import type { Reaper } from '../reaper/types.js';
+import type { ReportSource } from '../report/generate-report.js';
 import type { ExemptionStore, SessionStore } from '../sessions/session-store.js';
 
 /**
@@ -27,6 +28,8 @@ export interface CliServices {
   reaper(): Reaper;
   /** What the shared DestroySession budget has done so far; undefined if this process has none. */
   rateBudget?(): SharedBudgetStats | undefined;
+  /** The outcome counts and live sessions `report` reads. @default none: `report` refuses */
+  reportSource?(): ReportSource;
   /** Releases clients and sockets so the process can exit. */
   close(): Promise<void>;
 }

@@ -3,7 +3,14 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { CarApi, CarFailure } from '../car/car-api.js';
 import type { Clock, Sleep } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { ClaimResult, SessionStore } from '../sessions/session-store.js';
+import type { OutcomeTally } from '../report/tallied-outcome.js';
+import type {
+  Claim,
+  ClaimResult,
+  DueReason,
+  Outcome,
+  SessionStore,
+} from '../sessions/session-store.js';
 import { namedUsers, storeCandidates, type WorkItem } from './candidate-source.js';
 import { LatencyTracker } from './concurrency.js';
 import { type DestroyContext, destroyClaimed } from './destroy-claimed.js';
@@ -33,6 +40,8 @@ export interface ReapRunDeps {
   /** Raise the concurrency if calls turn out slower than expected (not when configured). */
   adaptConcurrency: boolean;
   claimant: string;
+  /** Counts final outcomes for `car-reaper report`. @default none */
+  tally?: OutcomeTally;
 }
 
 /** The summary counter each verdict adds to (an auth failure releases its claim). */
@@ -237,7 +246,23 @@ export class ReapRun {
     const counter = COUNTER[verdict.kind];
     this.stats[counter]++;
     if (!(await this.recorder.record(result.claim, verdict.outcome))) this.stats.unrecorded++;
+    else await this.countOutcome(result.claim, verdict.outcome, item.candidate?.reason);
     this.stats.progress();
+  }
+
+  /** Adds a recorded outcome to the report's counts, under the rules this run applied. */
+  private async countOutcome(claim: Claim, outcome: Outcome, candidateReason?: DueReason) {
+    const { tally, settings } = this.deps;
+    if (!tally) return;
+    const o = this.options;
+    const policy = {
+      idleTimeoutMs: o.idleTimeoutMs ?? settings.idleTimeoutMs,
+      disconnectGraceMs: o.disconnectGraceMs ?? settings.disconnectGraceMs,
+      maxAgeMs: o.maxAgeMs ?? settings.maxAgeMs,
+    };
+    await this.storeLimit(() =>
+      tally.count({ claim, outcome, candidateReason, trigger: o.trigger, policy }),
+    );
   }
 
   private observeLatency(ms: number): void {

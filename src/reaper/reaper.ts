@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CarApi } from '../car/car-api.js';
 import { type Clock, realSleep, type Sleep, systemClock } from '../clock.js';
 import { type Logger, silentLogger } from '../logger.js';
+import type { OutcomeTally } from '../report/tallied-outcome.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { resolveConcurrency } from './concurrency.js';
 import type { RateBudget } from './rate-budget.js';
@@ -31,6 +32,8 @@ export interface ReaperDeps {
   /** Source of backoff jitter, in [0, 1). @default Math.random */
   random?: () => number;
   settings: ReaperSettings;
+  /** Counts final outcomes for `car-reaper report`. @default none */
+  tally?: OutcomeTally;
 }
 
 /**
@@ -63,6 +66,7 @@ export function createReaper(deps: ReaperDeps): Reaper {
           concurrency,
           adaptConcurrency: settings.concurrency === undefined,
           claimant: settings.claimant ?? `reaper-${randomUUID().slice(0, 8)}`,
+          tally: deps.tally,
         },
         options,
         userIds,
