@@ -1,8 +1,11 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { CarApi } from '../car/car-api.js';
 import { type Config, loadConfig } from '../config.js';
+import type { LiveSessionCounts } from '../drift/drift.js';
 import type { Logger } from '../logger.js';
 import type { Reaper } from '../reaper/types.js';
+import type { TallyTotals } from '../report/dynamodb-outcome-counts.js';
 import { createRuntime } from '../runtime.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { fromPowertools, METRICS_NAMESPACE, SERVICE_NAME } from './observability.js';
@@ -15,6 +18,11 @@ export interface LambdaContainer {
   config: Config;
   store: SessionStore;
   reaper: Reaper;
+  car: CarApi;
+  /** Counts the table's live sessions (drift and the dashboard). */
+  liveSessions?: () => Promise<LiveSessionCounts>;
+  /** What this container added to the outcome counts since the last call. */
+  takeTotals?: () => TallyTotals;
   logger: Logger;
   powertoolsLogger: PowertoolsLogger;
   metrics: Metrics;
@@ -56,10 +64,14 @@ async function build(env: Record<string, string | undefined>): Promise<LambdaCon
         error: error instanceof Error ? error.message : String(error),
       }),
   });
+  const counts = runtime.outcomeCounts;
   return {
     config,
     store: runtime.store,
     reaper: runtime.reaper,
+    car: runtime.car,
+    liveSessions: runtime.liveSessions,
+    takeTotals: counts ? () => counts.takeTotals() : undefined,
     logger,
     powertoolsLogger,
     metrics,
