@@ -70,14 +70,16 @@ export function renderReportHtml(
       report.byDay.map((day) => day.idleSeatSecondsByReason[reason] / 3600),
     ),
   });
+  // Only reasons with a due time and reaps in the window: manual destroys have none.
   const percentileLabels = ['p50', 'p90', 'p99'] as const;
+  const timed = REAP_REASONS.filter((reason) => report.timeToReap.byReason[reason].count > 0);
   const timeToReap = stackedBarChart({
     title: 'Time to reap after becoming due (seconds)',
-    labels: REAP_REASONS.flatMap((reason) => percentileLabels.map((p) => `${reason} ${p}`)),
+    labels: timed.flatMap((reason) => percentileLabels.map((p) => `${reason} ${p}`)),
     unit: ' s',
     labelEvery: 1,
     series: reasonSeries((reason) =>
-      REAP_REASONS.flatMap((each) =>
+      timed.flatMap((each) =>
         percentileLabels.map((p) =>
           each === reason ? (report.timeToReap.byReason[each][p] ?? 0) : 0,
         ),
