@@ -1,3 +1,4 @@
+import type { Drift } from '../drift/drift.js';
 import { SESSION_STATES, type SessionState } from '../sessions/session-store.js';
 
 /** What the live view shows at one tick. */
@@ -15,6 +16,10 @@ export interface LiveSnapshot {
   reaping: boolean;
   /** Total destroyed by the schedule loop since start. */
   destroyedTotal: number;
+  /** CAR's Running count against the sessions the table tracks, when CAR answered. */
+  drift?: Drift;
+  /** Idle seat time of the sessions destroyed since start (report counts), seconds. */
+  idleSeatSeconds?: number;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -29,12 +34,22 @@ function sessionsText(sessions: Record<SessionState, number>): string {
   return SESSION_STATES.map((state) => `${state} ${fmt(sessions[state] ?? 0)}`).join('  ');
 }
 
+/** Drift and idle seat time, when the snapshot has them. */
+function reportText(s: LiveSnapshot): string | undefined {
+  const parts: string[] = [];
+  if (s.drift) parts.push(`untracked ${fmt(s.drift.untracked)}`);
+  if (s.idleSeatSeconds !== undefined)
+    parts.push(`idle seat ${fmt(Math.round(s.idleSeatSeconds))} s`);
+  return parts.length > 0 ? parts.join('  ') : undefined;
+}
+
 /** One line a tick, for logs and pipes (no terminal control codes). */
 export function renderLiveLine(s: LiveSnapshot): string {
   return (
     `t=${s.uptimeSeconds}s  ${sessionsText(s.sessions)}  ` +
     `destroys ${fmt(Math.round(s.destroysPerSecond))}/${s.quotaRps}/s  ` +
-    `${carText(s.car)}  reaps ${s.reapsDone}${s.reaping ? ' (reaping)' : ''}`
+    `${carText(s.car)}  reaps ${s.reapsDone}${s.reaping ? ' (reaping)' : ''}` +
+    (reportText(s) ? `  ${reportText(s)}` : '')
   );
 }
 
@@ -53,6 +68,14 @@ export function renderLiveBlock(s: LiveSnapshot, columns = 80): string[] {
     running
       ? `CAR       [${bar(running.running, running.total)}] running ${fmt(running.running)} of ${fmt(running.total)} seats`
       : `CAR       ${carText(s.car)}`,
+    ...(s.drift || s.idleSeatSeconds !== undefined
+      ? [
+          `drift     ${s.drift ? `tracked ${fmt(s.drift.tracked)} of ${fmt(s.drift.carRunning)} running, ` : ''}${reportText(s)}`.slice(
+            0,
+            Math.max(20, columns),
+          ),
+        ]
+      : []),
     'Ctrl-C stops everything',
   ];
 }

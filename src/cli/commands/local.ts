@@ -1,15 +1,20 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { driftOf } from '../../drift/drift.js';
 import { type LiveSnapshot, LiveView } from '../../local/live-view.js';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
 import { RateMeter, ScheduleLoop } from '../../local/schedule-loop.js';
 import { resigningCurl, signedCurl } from '../../local/signed-curl.js';
 import { jsonLogger } from '../../logger.js';
 import type { ReapSummary } from '../../reaper/types.js';
+import { HOUR_MS, hourOf } from '../../report/hourly-counts.js';
 import { signWebhook } from '../../webhook/signature.js';
 import type { CommandContext } from '../context.js';
 import { parsePort, parsePositiveInt, parseSeconds } from '../parse-options.js';
 import type { ServicesFactory } from '../services.js';
 import { untilAborted } from './emulator.js';
+import { readReport, writeReportHtml } from './report.js';
 
 interface LocalOptions {
   sessions: number;
@@ -32,10 +37,15 @@ async function snapshot(
   startedAt: number,
 ): Promise<LiveSnapshot> {
   const now = Date.now();
-  const [sessions, car] = await Promise.all([
+  const [sessions, car, counted] = await Promise.all([
     stack.services.store().counts(),
     stack.services.car().describeConcurrentCount(),
+    stack.services.reportSource?.().readHours(hourOf(startedAt), hourOf(now)),
   ]);
+  const tracked = sessions.active + sessions.disconnected + sessions.reaping;
+  const idleSeatMs = counted?.hours
+    .flatMap((hour) => Object.values(hour.idleSeatMs))
+    .reduce((sum, ms) => sum + ms, 0);
   return {
     uptimeSeconds: Math.round((now - startedAt) / 1000),
     sessions,
@@ -45,6 +55,8 @@ async function snapshot(
     reapsDone: loop.reapsDone,
     reaping: loop.reaping,
     destroyedTotal: loop.destroyedTotal,
+    ...(car.ok ? { drift: driftOf(car.value.running, tracked) } : {}),
+    ...(idleSeatMs !== undefined ? { idleSeatSeconds: idleSeatMs / 1000 } : {}),
   };
 }
 
@@ -84,6 +96,26 @@ function printIntro(ctx: CommandContext, stack: LocalStack, options: LocalOption
       `TENCENTCLOUD_SECRET_ID=${secrets.secretId} TENCENTCLOUD_SECRET_KEY=${secrets.secretKey} car-reaper status`,
   );
   out();
+}
+
+/** Writes the report page of this run (the stack's table goes away with it) and says where. */
+async function writeRunReport(ctx: CommandContext, stack: LocalStack, startedAt: number) {
+  try {
+    const since = Math.min(Date.now() - startedAt + HOUR_MS, 90 * 24 * HOUR_MS);
+    const generated = await readReport(stack.services, since);
+    const file = join(
+      tmpdir(),
+      `car-reaper-report-${new Date().toISOString().replace(/[:.]/g, '-')}.html`,
+    );
+    const path = writeReportHtml(generated, file);
+    const { destroyed, idleSeatSeconds } = generated.report;
+    ctx.io.out(
+      `report of this run: ${destroyed.total.toLocaleString('en-US')} destroyed, ` +
+        `${Math.round(idleSeatSeconds).toLocaleString('en-US')} s of idle seat time; page written to ${path}\n`,
+    );
+  } catch (error) {
+    ctx.io.out(`no report written: ${(error as Error).message}\n`);
+  }
 }
 
 /** `car-reaper local`: the embedded stack with a live view, until Ctrl-C. */
@@ -156,6 +188,7 @@ export function registerLocalCommand(factory: ServicesFactory) {
           clearInterval(tick);
           ctx.io.out('\nstopping: finishing the reap in progress...\n');
           await running;
+          await writeRunReport(ctx, stack, startedAt);
         } finally {
           await stack.stop();
         }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type LiveSnapshot, LiveView, renderLiveLine } from '../../../../src/local/live-view.js';
+import {
+  type LiveSnapshot,
+  LiveView,
+  renderLiveBlock,
+  renderLiveLine,
+} from '../../../../src/local/live-view.js';
 
 const snapshot = (overrides: Partial<LiveSnapshot> = {}): LiveSnapshot => ({
   uptimeSeconds: 12,
@@ -19,6 +24,22 @@ describe('Function: renderLiveLine', () => {
       't=12s  active 700  disconnected 20  reaping 5  destroyed 1,200  failed 1  ' +
         'destroys 98/100/s  CAR running 760/2,500  reaps 3 (reaping)',
     );
+  });
+
+  it('adds the drift and the idle seat time when it has them', () => {
+    const line = renderLiveLine(
+      snapshot({
+        drift: { carRunning: 760, tracked: 720, untracked: 40 },
+        idleSeatSeconds: 3600.4,
+      }),
+    );
+    expect(line).toMatch(/reaps 3 \(reaping\) {2}untracked 40 {2}idle seat 3,600 s$/);
+    const block = renderLiveBlock(
+      snapshot({ drift: { carRunning: 760, tracked: 720, untracked: 40 }, idleSeatSeconds: 12 }),
+      80,
+    );
+    expect(block).toContain('drift     tracked 720 of 760 running, untracked 40  idle seat 12 s');
+    expect(block.every((text) => text.length <= 80 || !text.startsWith('drift'))).toBe(true);
   });
 
   it('says why CAR is unknown', () => {
