@@ -39,7 +39,8 @@ afterAll(async () => {
   await table?.drop();
 });
 
-describe('drift and the report, end to end', () => {
+// Five CLI processes over 340 sessions: a minute or more on a loaded 2-core machine.
+describe('drift and the report, end to end', { timeout: 180_000 }, () => {
   it('sees 40 untracked seats before and after reaping 300 idle sessions, and reports the 300 as idle', async () => {
     // 300 sessions the table tracks, last active 12 s ago; 40 CAR holds that the table never saw.
     const lastActiveAt = Date.now() - 12_000;
