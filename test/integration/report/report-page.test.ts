@@ -97,8 +97,8 @@ describe('the report page in headless Chromium', () => {
       expect(chart.height, chart.label ?? '').toBeGreaterThan(50);
       expect(chart.bars, chart.label ?? '').toBeGreaterThan(0);
     }
-    const text = await tab.locator('body').innerText();
-    expect(text, text).toMatch(/Destroyed: 31\b/);
+    const text = (await tab.locator('body').textContent()) ?? '';
+    expect(text).toMatch(/Destroyed: 31\b/);
     expect(text).toMatch(/2 untracked/);
     expect(requests).toEqual([pathToFileURL(page).href]);
     expect(problems).toEqual([]);
