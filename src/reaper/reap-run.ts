@@ -142,6 +142,7 @@ export class ReapRun {
     }
     this.producing = false;
     while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+    await this.deps.tally?.flush?.();
     finished.abort();
     this.options.signal?.removeEventListener('abort', onAbort);
     this.stats.progress(true);

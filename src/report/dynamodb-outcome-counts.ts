@@ -4,6 +4,7 @@ import {
   type DynamoDBClient,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { type Clock, systemClock } from '../clock.js';
 import { StoreError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { resolveEndpoint } from '../sessions/dynamodb-client.js';
@@ -42,11 +43,8 @@ export interface TallyTotals {
 
 const N = (value: number): AttributeValue => ({ N: String(value) });
 
-/**
- * The UpdateItem that adds one outcome to its hour: a single atomic ADD of
- * a few counters, so concurrent runs never lose each other's counts.
- */
-export function tallyUpdate(outcome: TalliedOutcome) {
+/** What one outcome adds to its hour's item: attribute name to amount. */
+export function outcomeAdds(outcome: TalliedOutcome): { hour: number; adds: Map<string, number> } {
   const counts = countsOf(outcome, bucketOf);
   const adds: [string, number][] = [];
   for (const reason of REAP_REASONS) {
@@ -61,24 +59,41 @@ export function tallyUpdate(outcome: TalliedOutcome) {
   for (const [bucket, count] of Object.entries(counts.idleSeatPerSession)) {
     adds.push([`seat_${bucket}`, count]);
   }
-  const nonZero = adds.filter(([, value]) => value !== 0);
+  return { hour: counts.hour, adds: new Map(adds.filter(([, value]) => value !== 0)) };
+}
+
+/**
+ * The UpdateItem that adds to an hour's item: a single atomic ADD of a few
+ * counters, so concurrent writers never lose each other's counts.
+ */
+export function hourUpdate(hour: number, adds: ReadonlyMap<string, number>) {
   const names: Record<string, string> = {};
   const values: Record<string, AttributeValue> = {
-    ':hour': N(counts.hour),
-    ':ttl': N(Math.ceil((counts.hour + HOUR_MS + OUTCOME_COUNTS_RETENTION_MS) / 1000)),
+    ':hour': N(hour),
+    ':ttl': N(Math.ceil((hour + HOUR_MS + OUTCOME_COUNTS_RETENTION_MS) / 1000)),
   };
-  const terms = nonZero.map(([name, value], index) => {
+  const terms = [...adds].map(([name, value], index) => {
     names[`#a${index}`] = name;
     values[`:v${index}`] = N(value);
     return `#a${index} :v${index}`;
   });
   return {
-    key: hourKey(counts.hour),
+    key: hourKey(hour),
     update: `ADD ${terms.join(', ')} SET hourStart = :hour, expiresAt = :ttl`,
     names,
     values,
   };
 }
+
+/** The UpdateItem adding one outcome to its hour. */
+export function tallyUpdate(outcome: TalliedOutcome) {
+  const { hour, adds } = outcomeAdds(outcome);
+  return hourUpdate(hour, adds);
+}
+
+const mergeAdds = (into: Map<string, number>, from: ReadonlyMap<string, number>) => {
+  for (const [name, value] of from) into.set(name, (into.get(name) ?? 0) + value);
+};
 
 /** Reads an hour's item back into counts (unknown attributes are ignored). */
 export function hourCountsOf(item: Record<string, AttributeValue>, hour: number): HourCounts {
@@ -108,42 +123,87 @@ const BATCH_KEYS = 100;
 
 /**
  * Outcome counts in the sessions table, one item per hour under the reserved
- * user-id prefix (so the store and `status` leave them out). Counting is one
- * UpdateItem per final outcome; a report over N hours reads N items with
- * ceil(N / 100) BatchGetItem calls, however many outcomes they count.
+ * user-id prefix (so the store and `status` leave them out). Counts are summed
+ * in memory and added with one UpdateItem per hour and flush; a report over N
+ * hours reads N items with ceil(N / 100) BatchGetItem calls, however many
+ * outcomes they count.
  */
 export class DynamoDbOutcomeCounts implements OutcomeTally {
   private totals: TallyTotals = { destroyed: 0, failed: 0, idleSeatMs: 0 };
+  /** Counts not written yet, per hour start. */
+  private pending = new Map<number, Map<string, number>>();
+  private lastFlush: number;
+  private readonly clock: Clock;
 
   constructor(
-    private readonly options: { client: DynamoDBClient; tableName: string; logger?: Logger },
-  ) {}
+    private readonly options: {
+      client: DynamoDBClient;
+      tableName: string;
+      logger?: Logger;
+      /** Longest time counts wait in memory while outcomes keep coming. @default 1000 */
+      flushEveryMs?: number;
+      /** @default systemClock */
+      clock?: Clock;
+    },
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.lastFlush = this.clock();
+  }
 
-  /** Adds a final outcome to its hour; a failure is logged, never thrown (the outcome is recorded). */
+  /**
+   * Adds a final outcome to its hour. Counts are summed in memory and written
+   * by {@link flush}: at the end of every run, and during a run once a second,
+   * so a run at 100 destroys/s adds one small write a second, not 100.
+   */
   async count(recorded: RecordedOutcome): Promise<void> {
     const outcome = talliedOutcomeOf(recorded);
     if (outcome === undefined) return;
-    const { key, update, names, values } = tallyUpdate(outcome);
-    try {
-      await this.options.client.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: { userId: { S: key } },
-          UpdateExpression: update,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      if (outcome.kind === 'destroyed') this.totals.destroyed += 1;
-      else this.totals.failed += 1;
-      this.totals.idleSeatMs += outcome.idleSeatMs ?? 0;
-    } catch (error) {
-      (this.options.logger ?? silentLogger).warn('outcome not counted for the report', {
-        userId: recorded.claim.userId,
-        outcome: outcome.kind,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      });
-    }
+    const { hour, adds } = outcomeAdds(outcome);
+    const pending = this.pending.get(hour) ?? new Map<string, number>();
+    mergeAdds(pending, adds);
+    this.pending.set(hour, pending);
+    if (outcome.kind === 'destroyed') this.totals.destroyed += 1;
+    else this.totals.failed += 1;
+    this.totals.idleSeatMs += outcome.idleSeatMs ?? 0;
+    if (this.clock() - this.lastFlush >= (this.options.flushEveryMs ?? 1000)) await this.flush();
+  }
+
+  /**
+   * Writes the counts summed so far, one UpdateItem per hour. Never throws: a
+   * failed write is logged and its counts kept for the next flush (the
+   * outcomes themselves are recorded on the sessions' items either way).
+   */
+  async flush(): Promise<void> {
+    this.lastFlush = this.clock();
+    const pending = this.pending;
+    this.pending = new Map();
+    await Promise.all(
+      [...pending].map(async ([hour, adds]) => {
+        const { key, update, names, values } = hourUpdate(hour, adds);
+        try {
+          await this.options.client.send(
+            new UpdateItemCommand({
+              TableName: this.options.tableName,
+              Key: { userId: { S: key } },
+              UpdateExpression: update,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            }),
+          );
+        } catch (error) {
+          const kept = this.pending.get(hour) ?? new Map<string, number>();
+          mergeAdds(kept, adds);
+          this.pending.set(hour, kept);
+          (this.options.logger ?? silentLogger).warn(
+            'outcome counts not written; kept for the next flush',
+            {
+              hour: new Date(hour).toISOString(),
+              error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+            },
+          );
+        }
+      }),
+    );
   }
 
   /** What this process counted since the last call (the reap function's metrics). */

@@ -53,8 +53,10 @@ export function talliedOutcomeOf(recorded: RecordedOutcome): TalliedOutcome | un
 
 /**
  * Counts final outcomes for the report. Implementations never throw: a count
- * that cannot be written is logged and lost, never the outcome itself.
+ * that cannot be written is logged, and the outcome itself is never affected.
  */
 export interface OutcomeTally {
   count(recorded: RecordedOutcome): Promise<void>;
+  /** Writes what is still held in memory (the engine calls it as each run ends). */
+  flush?(): Promise<void>;
 }
