@@ -5,7 +5,9 @@ import { systemClock } from '../src/clock.js';
 import { handleReapInvocation } from '../src/handlers/reap.js';
 import { lambdaContainer } from '../src/lambda/container.js';
 import { deadlineFrom } from '../src/lambda/deadline.js';
+import { addScheduledRunMetrics } from '../src/lambda/drift-metrics.js';
 import { addReapMetrics } from '../src/lambda/observability.js';
+import { isScheduledEvent } from '../src/payload/schedule-event.js';
 import type { ReapSummary } from '../src/reaper/types.js';
 import { continueIfUnfinished, type SelfInvoker } from '../src/scale/continuation.js';
 import { lambdaSelfInvoker } from '../src/scale/lambda-self-invoker.js';
@@ -33,7 +35,8 @@ const selfInvoker: SelfInvoker = {
  * the log, and counts as an error for the alarm.
  */
 export async function handler(event: unknown, context: Context): Promise<ReapSummary> {
-  const { reaper, logger, powertoolsLogger, metrics } = await lambdaContainer();
+  const container = await lambdaContainer();
+  const { reaper, logger, powertoolsLogger, metrics } = container;
   powertoolsLogger.addContext(context);
   const summary = await handleReapInvocation(event, {
     reaper,
@@ -42,6 +45,8 @@ export async function handler(event: unknown, context: Context): Promise<ReapSum
     deadline: () => deadlineFrom(context, DEADLINE_MARGIN_MS, systemClock),
   });
   addReapMetrics(metrics, summary);
+  // Drift, live sessions and idle seat time: once a minute, on the schedule only.
+  if (isScheduledEvent(event)) await addScheduledRunMetrics(metrics, container);
   metrics.publishStoredMetrics();
   // A backlog left at the deadline goes on in a new invocation now, not at the next tick.
   await continueIfUnfinished(event, summary, { invoker: selfInvoker, logger });

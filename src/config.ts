@@ -53,6 +53,12 @@ export interface Config {
    * classes of `POLICIES_FILE`, read and validated here, at start.
    */
   classes: SessionClasses;
+  /**
+   * `SEAT_HOUR_PRICE`: what one concurrency seat costs per hour, in the
+   * operator's currency. CAR bills purchased concurrency, so `report` shows
+   * money only when the operator says what a seat-hour is worth.
+   */
+  seatHourPrice?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -113,6 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
     policiesFile === undefined ? {} : loadPoliciesFile(policiesFile),
     policiesFile,
   );
+  const seatHourPrice = present(env, 'SEAT_HOUR_PRICE');
   return {
     tableName,
     dynamodbEndpoint:
@@ -138,6 +145,10 @@ export function loadConfig(env: Env = process.env): Config {
     webhookSecret: webhookSecret(env),
     policiesFile,
     classes,
+    seatHourPrice:
+      seatHourPrice === undefined
+        ? undefined
+        : number(env, 'SEAT_HOUR_PRICE', 0, { min: 0, integer: false }),
   };
 }
 

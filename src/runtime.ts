@@ -10,12 +10,15 @@ import type {
 } from './car/tencent-car-api.js';
 import { type Clock, realSleep, type Sleep, systemClock } from './clock.js';
 import { type Config, requireTencentCredentials } from './config.js';
+import type { LiveSessionCounts } from './drift/drift.js';
+import { countLiveSessions } from './drift/live-sessions.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { RateBudget } from './reaper/rate-budget.js';
 import { createReaper } from './reaper/reaper.js';
 import type { ReaperSettings } from './reaper/settings.js';
 import { SlidingWindowLimiter } from './reaper/sliding-window-limiter.js';
 import type { Reaper } from './reaper/types.js';
+import { DynamoDbOutcomeCounts } from './report/dynamodb-outcome-counts.js';
 import { createDynamoDbClient, endpointOf } from './sessions/dynamodb-client.js';
 import { DynamoDbSessionStore, dueIndexStepFor } from './sessions/dynamodb-session-store.js';
 import type { SessionStore } from './sessions/session-store.js';
@@ -33,6 +36,10 @@ export interface Runtime {
   budget: RateBudget;
   /** Webhook delivery ids (in the sessions table when the sessions are in DynamoDB). */
   deliveries: DeliveryLog;
+  /** Outcome counts for `car-reaper report` (when the sessions are in DynamoDB). */
+  outcomeCounts?: DynamoDbOutcomeCounts;
+  /** Counts the table's live sessions (when the sessions are in DynamoDB). */
+  liveSessions?: () => Promise<LiveSessionCounts>;
   /** Closes the clients' keep-alive sockets (the CLI exits cleanly after it). */
   close(): Promise<void>;
 }
@@ -144,10 +151,18 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     overrides.budget ??
     shared ??
     new SlidingWindowLimiter({ quota: config.carQuotaRps, clock, sleep });
+  // Outcome counts and live-session counts sit in the sessions table too.
+  const countsClient = inDynamoDb
+    ? (client ?? budgetClient ?? createDynamoDbClient(config))
+    : undefined;
+  const outcomeCounts = countsClient
+    ? new DynamoDbOutcomeCounts({ client: countsClient, tableName: config.tableName, logger })
+    : undefined;
   const build = (runBudget: RateBudget) =>
     createReaper({
       store,
       car,
+      tally: outcomeCounts,
       budget: runBudget,
       clock,
       sleep,
@@ -192,11 +207,25 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     reaper,
     budget,
     deliveries,
+    ...(countsClient
+      ? {
+          outcomeCounts,
+          liveSessions: async () =>
+            (await countLiveSessions(countsClient, config.tableName)).counts,
+        }
+      : {}),
     close: async () => {
       if (tencent) (await tencent).close();
       client?.destroy();
       if (budgetClient !== client) budgetClient?.destroy();
       if (deliveryClient !== client && deliveryClient !== budgetClient) deliveryClient?.destroy();
+      if (
+        countsClient !== client &&
+        countsClient !== budgetClient &&
+        countsClient !== deliveryClient
+      ) {
+        countsClient?.destroy();
+      }
     },
   };
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerActivityCommands } from './commands/activity.js';
 import { registerExemptCommand } from './commands/exempt.js';
 import { registerReapCommands } from './commands/reap.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerTableCommands } from './commands/table.js';
 import type { CommandContext } from './context.js';
@@ -40,6 +41,7 @@ export function buildProgram(
   registerReapCommands(program, ctx);
   registerStatusCommand(program, ctx);
   registerExemptCommand(program, ctx);
+  registerReportCommand(program, ctx);
   for (const register of extra) register(program, ctx);
   return program;
 }

@@ -58,6 +58,14 @@ export function runtimeServices(options: { logger?: Logger } = {}): ServicesFact
       },
       reaper: () => wired().runtime.reaper,
       deliveries: () => wired().runtime.deliveries,
+      reportSource: () => {
+        const { outcomeCounts, liveSessions } = wired().runtime;
+        if (!outcomeCounts || !liveSessions) throw new Error('report needs the sessions table');
+        return {
+          readHours: (fromHour, toHour) => outcomeCounts.readHours(fromHour, toHour),
+          countLive: liveSessions,
+        };
+      },
       rateBudget: () =>
         runtime?.budget instanceof SharedRateBudget ? runtime.budget.stats() : undefined,
       close: async () => {

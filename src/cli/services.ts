@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { WebhookDeps } from '../handlers/deps.js';
 import type { Logger } from '../logger.js';
 import type { Reaper } from '../reaper/types.js';
+import type { ReportSource } from '../report/generate-report.js';
 import { type ActivityCoalescer, coalesceActivity } from '../sessions/activity-coalescer.js';
 import type { ExemptionStore, SessionStore } from '../sessions/session-store.js';
 import { type DeliveryLog, MemoryDeliveryLog } from '../webhook/deliveries/delivery-log.js';
@@ -32,6 +33,8 @@ export interface CliServices {
   deliveries?(): DeliveryLog;
   /** What the shared DestroySession budget has done so far; undefined if this process has none. */
   rateBudget?(): SharedBudgetStats | undefined;
+  /** The outcome counts and live sessions `report` reads. @default none: `report` refuses */
+  reportSource?(): ReportSource;
   /** Releases clients and sockets so the process can exit. */
   close(): Promise<void>;
 }

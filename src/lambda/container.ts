@@ -1,9 +1,12 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { CarApi } from '../car/car-api.js';
 import { type Config, loadConfig } from '../config.js';
+import type { LiveSessionCounts } from '../drift/drift.js';
 import type { WebhookDeps } from '../handlers/deps.js';
 import type { Logger } from '../logger.js';
 import type { Reaper } from '../reaper/types.js';
+import type { TallyTotals } from '../report/dynamodb-outcome-counts.js';
 import { createRuntime } from '../runtime.js';
 import { coalesceActivity } from '../sessions/activity-coalescer.js';
 import type { DeliveryLog } from '../webhook/deliveries/delivery-log.js';
@@ -19,6 +22,11 @@ export interface LambdaContainer {
   store: WebhookDeps['store'];
   deliveries: DeliveryLog;
   reaper: Reaper;
+  car: CarApi;
+  /** Counts the table's live sessions (drift and the dashboard). */
+  liveSessions?: () => Promise<LiveSessionCounts>;
+  /** What this container added to the outcome counts since the last call. */
+  takeTotals?: () => TallyTotals;
   logger: Logger;
   powertoolsLogger: PowertoolsLogger;
   metrics: Metrics;
@@ -64,6 +72,7 @@ async function build(env: Record<string, string | undefined>): Promise<LambdaCon
         { error: error instanceof Error ? error.message : String(error) },
       ),
   });
+  const counts = runtime.outcomeCounts;
   return {
     config,
     store: {
@@ -73,6 +82,9 @@ async function build(env: Record<string, string | undefined>): Promise<LambdaCon
     },
     deliveries: runtime.deliveries,
     reaper: runtime.reaper,
+    car: runtime.car,
+    liveSessions: runtime.liveSessions,
+    takeTotals: counts ? () => counts.takeTotals() : undefined,
     logger,
     powertoolsLogger,
     metrics,

@@ -1,3 +1,4 @@
+import type { Drift } from '../drift/drift.js';
 import { SESSION_STATES, type SessionState } from '../sessions/session-store.js';
 import { barLine, rowsOf, truncate, wrapItems } from './fit-line.js';
 
@@ -21,6 +22,10 @@ export interface LiveSnapshot {
   reaping: boolean;
   /** Total destroyed by the schedule loop since start. */
   destroyedTotal: number;
+  /** CAR's Running count against the sessions the table tracks, when CAR answered. */
+  drift?: Drift;
+  /** Idle seat time of the sessions destroyed since start (report counts), seconds. */
+  idleSeatSeconds?: number;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -31,12 +36,24 @@ const sessionItems = (sessions: Record<SessionState, number>): string[] =>
 const carText = (car: LiveSnapshot['car']): string =>
   'error' in car ? `CAR ? (${car.error})` : `CAR running ${fmt(car.running)}/${fmt(car.total)}`;
 
+/** Drift and idle seat time, when the snapshot has them. */
+function reportItems(s: LiveSnapshot): string[] {
+  const items: string[] = [];
+  if (s.drift) items.push(`untracked ${fmt(s.drift.untracked)}`);
+  if (s.idleSeatSeconds !== undefined) {
+    items.push(`idle seat ${fmt(Math.round(s.idleSeatSeconds))} s`);
+  }
+  return items;
+}
+
 /** One line a tick, for logs and pipes (no terminal control codes, no width limit). */
 export function renderLiveLine(s: LiveSnapshot): string {
+  const report = reportItems(s);
   return (
     `t=${s.uptimeSeconds}s  ${sessionItems(s.sessions).join('  ')}  ` +
     `destroys ${fmt(s.destroysLastSecond)}/${s.quotaRps}/s  throttled ${fmt(s.throttled)}  ` +
-    `${carText(s.car)}  reaps ${s.reapsDone}${s.reaping ? ' (reaping)' : ''}`
+    `${carText(s.car)}  reaps ${s.reapsDone}${s.reaping ? ' (reaping)' : ''}` +
+    (report.length > 0 ? `  ${report.join('  ')}` : '')
   );
 }
 
@@ -73,6 +90,22 @@ export function renderLiveBlock(s: LiveSnapshot, columns = 80): string[] {
           width,
         )
       : truncate(`${label('CAR')}${carText(s.car)}`, width),
+    ...(s.drift || s.idleSeatSeconds !== undefined
+      ? wrapItems(
+          label('drift'),
+          [
+            ...(s.drift
+              ? [
+                  `tracked ${fmt(s.drift.tracked)} of ${fmt(s.drift.carRunning)} running, untracked ${fmt(s.drift.untracked)}`,
+                ]
+              : []),
+            ...(s.idleSeatSeconds !== undefined
+              ? [`idle seat ${fmt(Math.round(s.idleSeatSeconds))} s`]
+              : []),
+          ],
+          width,
+        )
+      : []),
     truncate('Ctrl-C stops everything', width),
   ];
 }

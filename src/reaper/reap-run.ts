@@ -4,7 +4,14 @@ import type { CarApi, CarFailure } from '../car/car-api.js';
 import type { Clock, Sleep } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_CLASS } from '../policies/session-classes.js';
-import type { ClaimResult, SessionStore } from '../sessions/session-store.js';
+import type { OutcomeTally } from '../report/tallied-outcome.js';
+import type {
+  Claim,
+  ClaimResult,
+  DueReason,
+  Outcome,
+  SessionStore,
+} from '../sessions/session-store.js';
 import { namedUsers, storeCandidates, type WorkItem } from './candidate-source.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { classThresholds } from './class-thresholds.js';
@@ -39,6 +46,8 @@ export interface ReapRunDeps {
   /** Raise the concurrency if calls turn out slower than expected (not when configured). */
   adaptConcurrency: boolean;
   claimant: string;
+  /** Counts final outcomes for `car-reaper report`. @default none */
+  tally?: OutcomeTally;
 }
 
 /**
@@ -171,6 +180,7 @@ export class ReapRun {
     }
     this.producing = false;
     while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+    await this.deps.tally?.flush?.();
     finished.abort();
     this.options.signal?.removeEventListener('abort', onAbort);
     this.stats.progress(true);
@@ -311,8 +321,9 @@ export class ReapRun {
     this.stats.claimed++;
     const { verdict, claim } = await destroyClaimed(result.claim, this.ctx);
     this.count(verdict);
-    if (verdict.kind !== 'lost' && !(await this.recorder.record(claim, verdict.outcome))) {
-      this.stats.unrecorded++;
+    if (verdict.kind !== 'lost') {
+      if (!(await this.recorder.record(claim, verdict.outcome))) this.stats.unrecorded++;
+      else await this.countOutcome(claim, verdict.outcome, item.candidate?.reason);
     }
     this.stats.progress();
   }
@@ -329,6 +340,31 @@ export class ReapRun {
       const age = verdict.outcome.at - (verdict.outcome.firstFailedAt ?? verdict.outcome.at);
       s.oldestRetryAgeMs = Math.max(s.oldestRetryAgeMs, age);
     }
+  }
+
+  /** Adds a recorded outcome to the report's counts, under the rules this run applied to its class. */
+  private async countOutcome(claim: Claim, outcome: Outcome, candidateReason?: DueReason) {
+    const { tally, settings } = this.deps;
+    if (!tally) return;
+    const o = this.options;
+    const run = {
+      idleTimeoutMs: o.idleTimeoutMs ?? settings.idleTimeoutMs,
+      disconnectGraceMs: o.disconnectGraceMs ?? settings.disconnectGraceMs,
+      maxAgeMs: o.maxAgeMs ?? settings.maxAgeMs,
+    };
+    const cls = claim.previous.class;
+    const thresholds =
+      cls === undefined || cls === DEFAULT_CLASS
+        ? run
+        : (classThresholds(settings.classes, run)[cls] ?? run);
+    // Idle is due once the timeout and the activity resolution have passed, as the search has it.
+    const policy = {
+      ...thresholds,
+      idleTimeoutMs: thresholds.idleTimeoutMs + (settings.activityResolutionMs ?? 0),
+    };
+    await this.storeLimit(() =>
+      tally.count({ claim, outcome, candidateReason, trigger: o.trigger, policy }),
+    );
   }
 
   private observeLatency(ms: number): void {

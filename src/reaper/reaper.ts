@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CarApi } from '../car/car-api.js';
 import { type Clock, realSleep, type Sleep, systemClock } from '../clock.js';
 import { type Logger, silentLogger } from '../logger.js';
+import type { OutcomeTally } from '../report/tallied-outcome.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { resolveConcurrency } from './concurrency.js';
@@ -32,6 +33,8 @@ export interface ReaperDeps {
   /** Source of backoff jitter, in [0, 1). @default Math.random */
   random?: () => number;
   settings: ReaperSettings;
+  /** Counts final outcomes for `car-reaper report`. @default none */
+  tally?: OutcomeTally;
 }
 
 /**
@@ -66,6 +69,7 @@ export function createReaper(deps: ReaperDeps): Reaper {
           concurrency,
           adaptConcurrency: settings.concurrency === undefined,
           claimant: settings.claimant ?? `reaper-${randomUUID().slice(0, 8)}`,
+          tally: deps.tally,
         },
         options,
         userIds,

@@ -1,4 +1,7 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { driftOf } from '../../drift/drift.js';
 import { countDestroys } from '../../local/destroy-meter.js';
 import { type LiveSnapshot, LiveView } from '../../local/live-view.js';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
@@ -6,6 +9,7 @@ import { ScheduleLoop } from '../../local/schedule-loop.js';
 import { resigningCurl, signedCurl } from '../../local/signed-curl.js';
 import { jsonLogger } from '../../logger.js';
 import type { ReapSummary } from '../../reaper/types.js';
+import { HOUR_MS, hourOf } from '../../report/hourly-counts.js';
 import { DISCONNECT_TYPE } from '../../webhook/payloads.js';
 import { newWebhookId, signWebhook } from '../../webhook/signature.js';
 import type { CommandContext } from '../context.js';
@@ -13,6 +17,7 @@ import { parsePort, parsePositiveInt, parseSeconds } from '../parse-options.js';
 import { plural } from '../plural.js';
 import type { ServicesFactory } from '../services.js';
 import { untilAborted } from './emulator.js';
+import { readReport, writeReportHtml } from './report.js';
 
 interface LocalOptions {
   sessions: number;
@@ -33,12 +38,17 @@ async function snapshot(
   loop: ScheduleLoop,
   startedAt: number,
 ): Promise<LiveSnapshot> {
-  const [sessions, car] = await Promise.all([
+  const [sessions, car, counted] = await Promise.all([
     stack.services.store().counts(),
     stack.services.car().describeConcurrentCount(),
+    stack.services.reportSource?.().readHours(hourOf(startedAt), hourOf(Date.now())),
   ]);
   const now = Date.now();
   const destroys = countDestroys(stack.emulator.calls(), now);
+  const tracked = sessions.active + sessions.disconnected + sessions.reaping;
+  const idleSeatMs = counted?.hours
+    .flatMap((hour) => Object.values(hour.idleSeatMs))
+    .reduce((sum, ms) => sum + ms, 0);
   return {
     uptimeSeconds: Math.round((now - startedAt) / 1000),
     sessions,
@@ -49,6 +59,8 @@ async function snapshot(
     reapsDone: loop.reapsDone,
     reaping: loop.reaping,
     destroyedTotal: loop.destroyedTotal,
+    ...(car.ok ? { drift: driftOf(car.value.running, tracked) } : {}),
+    ...(idleSeatMs !== undefined ? { idleSeatSeconds: idleSeatMs / 1000 } : {}),
   };
 }
 
@@ -100,6 +112,26 @@ function printIntro(ctx: CommandContext, stack: LocalStack, options: LocalOption
       'npx car-reaper status',
   );
   out();
+}
+
+/** Writes the report page of this run (the stack's table goes away with it) and says where. */
+async function writeRunReport(ctx: CommandContext, stack: LocalStack, startedAt: number) {
+  try {
+    const since = Math.min(Date.now() - startedAt + HOUR_MS, 90 * 24 * HOUR_MS);
+    const generated = await readReport(stack.services, since);
+    const file = join(
+      tmpdir(),
+      `car-reaper-report-${new Date().toISOString().replace(/[:.]/g, '-')}.html`,
+    );
+    const path = writeReportHtml(generated, file);
+    const { destroyed, idleSeatSeconds } = generated.report;
+    ctx.io.out(
+      `report of this run: ${destroyed.total.toLocaleString('en-US')} destroyed, ` +
+        `${Math.round(idleSeatSeconds).toLocaleString('en-US')} s of idle seat time; page written to ${path}\n`,
+    );
+  } catch (error) {
+    ctx.io.out(`no report written: ${(error as Error).message}\n`);
+  }
 }
 
 /** `car-reaper local`: the embedded stack with a live view, until Ctrl-C. */
@@ -173,6 +205,7 @@ export function registerLocalCommand(factory: ServicesFactory) {
           // The demo's users go first: nothing may call the stack while it stops.
           await stack.simulator.stop();
           await running;
+          await writeRunReport(ctx, stack, startedAt);
         } finally {
           await stack.stop();
         }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CarFailure } from '../../car/car-api.js';
 import { LocalCarErrorCode } from '../../car/error-classes.js';
+import { type Drift, driftOf } from '../../drift/drift.js';
 import { ConfigError } from '../../errors.js';
 import { SESSION_STATES, type SessionState } from '../../sessions/session-store.js';
 import type { CommandContext } from '../context.js';
@@ -25,6 +26,25 @@ export interface StatusReport {
   /** Exemptions in force now, and the soonest of their ends (ISO-8601; null when none). */
   exemptions: { active: number; soonestEnd: string | null };
   car: CarStatus;
+  /**
+   * CAR's Running seats against the sessions the table holds live (active,
+   * disconnected, reaping); `carRunning` and `untracked` are null when CAR
+   * could not be asked.
+   */
+  drift: Drift | { carRunning: null; tracked: number; untracked: null };
+}
+
+/** Sessions the table holds live: what CAR's Running count should match. */
+const trackedOf = (sessions: Record<SessionState, number>): number =>
+  (sessions.active ?? 0) + (sessions.disconnected ?? 0) + (sessions.reaping ?? 0);
+
+function renderDrift(drift: StatusReport['drift']): string {
+  if (drift.carRunning === null)
+    return `drift: unknown (tracked ${drift.tracked.toLocaleString('en-US')})`;
+  const line = `drift: CAR running ${drift.carRunning.toLocaleString('en-US')}, tracked ${drift.tracked.toLocaleString('en-US')}, untracked ${drift.untracked.toLocaleString('en-US')}`;
+  return drift.untracked > 0
+    ? `${line} (CAR holds seats the table never recorded: see README, "Drift")`
+    : line;
 }
 
 const unreachableCodes: ReadonlySet<string> = new Set([
@@ -97,6 +117,9 @@ export function registerStatusCommand(program: Command, ctx: CommandContext): vo
           soonestEnd: soonest === undefined ? null : new Date(soonest).toISOString(),
         },
         car,
+        drift: car.reachable
+          ? driftOf(car.running, trackedOf(sessions))
+          : { carRunning: null, tracked: trackedOf(sessions), untracked: null },
       };
       if (options.json) {
         ctx.io.out(`${JSON.stringify(report)}\n`);
@@ -107,7 +130,7 @@ export function registerStatusCommand(program: Command, ctx: CommandContext): vo
         ? `${report.exemptions.active} exempt, the soonest until ${report.exemptions.soonestEnd}`
         : 'no exemptions in force';
       ctx.io.out(
-        `table ${report.table}\n\n${renderTable(['state', 'sessions'], [...rows, ['total', report.totalSessions]])}\n\n${exempt}\n${renderCar(car)}\n`,
+        `table ${report.table}\n\n${renderTable(['state', 'sessions'], [...rows, ['total', report.totalSessions]])}\n\n${exempt}\n${renderCar(car)}\n${renderDrift(report.drift)}\n`,
       );
     });
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, processExists, startCarReaper } from '../../helpers/cli.js';
@@ -56,6 +57,12 @@ describe('car-reaper local', () => {
       expect(processExists(javaPid)).toBe(false);
       // Nothing called DynamoDB Local after it stopped (no heartbeat failed, nothing logged as an error).
       expect(local.stderr()).not.toMatch(/ERROR|ECONNREFUSED/);
+      // It leaves the report page of the run behind, and says where.
+      const page = local
+        .stdout()
+        .match(/^report of this run: [\d,]+ destroyed, .* page written to (\S+\.html)$/m)?.[1];
+      expect(page && existsSync(page)).toBe(true);
+      expect(readFileSync(page ?? '', 'utf8')).toContain('Destroys per hour by reason');
     } finally {
       await local.stop('SIGKILL');
     }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -219,6 +219,73 @@ describe('serverless package', () => {
   });
 });
 
+/** Names of the metrics the code emits: every `addMetric('Name', ...)` under src/. */
+function emittedMetricNames(dir = join(root, 'src')): Set<string> {
+  const names = new Set<string>();
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      for (const name of emittedMetricNames(path)) names.add(name);
+    } else if (entry.name.endsWith('.ts')) {
+      for (const match of readFileSync(path, 'utf8').matchAll(/addMetric\(\s*'([^']+)'/g)) {
+        if (match[1]) names.add(match[1]);
+      }
+    }
+  }
+  return names;
+}
+
+describe('dashboard and drift alarm', () => {
+  const dashboard = () => {
+    const [entry] = ofType('AWS::CloudWatch::Dashboard');
+    if (!entry) throw new Error('no dashboard in the template');
+    return JSON.parse(entry[1].Properties.DashboardBody as string) as {
+      widgets: { properties: { title: string; region: string; metrics: unknown[][] } }[];
+    };
+  };
+
+  it('is in the packaged template, with the region and quota filled in', () => {
+    const body = dashboard();
+    expect(body.widgets.length).toBeGreaterThanOrEqual(5);
+    for (const widget of body.widgets) expect(widget.properties.region).toBe('us-east-1');
+    expect(JSON.stringify(body)).toContain('"value":100');
+  });
+
+  it('names only metrics the code emits, in its namespace and with its one dimension', () => {
+    const emitted = emittedMetricNames();
+    expect(emitted).toContain('UntrackedSessions');
+    const named = dashboard().widgets.flatMap((widget) =>
+      widget.properties.metrics.filter((line) => typeof line[0] === 'string'),
+    );
+    expect(named.length).toBeGreaterThanOrEqual(10);
+    for (const [namespace, name, dimension, value] of named) {
+      expect({ namespace, dimension, value }).toEqual({
+        namespace: 'CarReaper',
+        dimension: 'service',
+        value: 'car-reaper',
+      });
+      expect(emitted, `dashboard metric ${String(name)}`).toContain(name);
+    }
+    const alarmed = ofType('AWS::CloudWatch::Alarm')
+      .map(([, alarm]) => alarm.Properties)
+      .filter((alarm) => alarm.Namespace === 'CarReaper');
+    for (const alarm of alarmed) expect(emitted).toContain(alarm.MetricName);
+  });
+
+  it('alarms when untracked seats stay above the threshold for 15 minutes', () => {
+    expect(props('UntrackedSessionsAlarm')).toMatchObject({
+      Namespace: 'CarReaper',
+      MetricName: 'UntrackedSessions',
+      Dimensions: [{ Name: 'service', Value: 'car-reaper' }],
+      Period: 60,
+      EvaluationPeriods: 15,
+      DatapointsToAlarm: 15,
+      Threshold: '0',
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+});
+
 describe('IAM', () => {
   const roleOf = (fn: string) => (props(fn).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
   const actionsOfRole = (role: string) =>
@@ -268,6 +335,7 @@ describe('IAM', () => {
       'dynamodb:DeleteItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
+      'dynamodb:Scan',
       'dynamodb:UpdateItem',
       'kms:Decrypt',
       'lambda:InvokeFunction',

@@ -36,6 +36,8 @@ const busy = snapshot({
   car: { running: 1_234_567, total: 2_000_000 },
   reapsDone: 17_280,
   destroyedTotal: 12_345_678,
+  drift: { carRunning: 1_234_567, tracked: 1_133_456, untracked: 101_111 },
+  idleSeatSeconds: 987_654_321,
 });
 
 const reapLine =
@@ -47,6 +49,22 @@ describe('Function: renderLiveLine', () => {
       't=12s  active 700  disconnected 20  reaping 5  destroyed 1,200  failed 1  ' +
         'destroys 97/100/s  throttled 0  CAR running 760/2,500  reaps 3 (reaping)',
     );
+  });
+
+  it('adds the drift and the idle seat time when it has them', () => {
+    const line = renderLiveLine(
+      snapshot({
+        drift: { carRunning: 760, tracked: 720, untracked: 40 },
+        idleSeatSeconds: 3600.4,
+      }),
+    );
+    expect(line).toMatch(/reaps 3 \(reaping\) {2}untracked 40 {2}idle seat 3,600 s$/);
+    const block = renderLiveBlock(
+      snapshot({ drift: { carRunning: 760, tracked: 720, untracked: 40 }, idleSeatSeconds: 12 }),
+      80,
+    );
+    expect(block).toContain('drift     tracked 720 of 760 running, untracked 40  idle seat 12 s');
+    expect(block.every((text) => text.length <= 80 || !text.startsWith('drift'))).toBe(true);
   });
 
   it('says why CAR is unknown', () => {
@@ -92,6 +110,8 @@ describe('Function: renderLiveBlock', () => {
             throttled: other,
             destroyedTotal: big,
             car: { running: other, total: big },
+            drift: { carRunning: other, tracked: big, untracked: other },
+            idleSeatSeconds: big,
           });
           for (const line of renderLiveBlock(s, columns)) expect(line.length).toBeLessThan(columns);
         },
