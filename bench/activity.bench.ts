@@ -13,13 +13,13 @@
 import { cpus, loadavg } from 'node:os';
 import type { ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createActivityRecorder } from '../src/client/activity-recorder.js';
+import { createDynamoDbClient } from '../src/dynamodb/client.js';
+import { DynamoDbSessionStore, dueIndexStepFor } from '../src/dynamodb/dynamodb-session-store.js';
+import { ensureTable } from '../src/dynamodb/table-definition.js';
 import { handleHeartbeat } from '../src/handlers/heartbeat.js';
 import { startDynamoDbLocal } from '../src/local/dynamodb-local.js';
 import { silentLogger } from '../src/logger.js';
 import { coalesceActivity } from '../src/sessions/activity-coalescer.js';
-import { createDynamoDbClient } from '../src/sessions/dynamodb-client.js';
-import { DynamoDbSessionStore, dueIndexStepFor } from '../src/sessions/dynamodb-session-store.js';
-import { ensureTable } from '../src/sessions/table-definition.js';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100);
 const HEARTBEAT_MS = 5_000;

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
+import { createDynamoDbClient } from '../src/dynamodb/client.js';
+import { ensureTable } from '../src/dynamodb/table-definition.js';
 import { DYNAMODB_LOCAL_JVM_OPTIONS, startDynamoDbLocal } from '../src/local/dynamodb-local.js';
-import { createDynamoDbClient } from '../src/sessions/dynamodb-client.js';
-import { ensureTable } from '../src/sessions/table-definition.js';
 
 const ROUNDS = 4;
 const WRITES = 1500;

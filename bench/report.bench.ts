@@ -5,15 +5,15 @@
 // consistent). Run: `npm run bench -- report`   BENCH_OUTCOMES=<default 100000>
 import { cpus } from 'node:os';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient } from '../src/dynamodb/client.js';
+import { DynamoDbOutcomeCounts, hourKey } from '../src/dynamodb/outcome-counts.js';
+import { ensureTable } from '../src/dynamodb/table-definition.js';
 import { startDynamoDbLocal } from '../src/local/dynamodb-local.js';
-import { DynamoDbOutcomeCounts, hourKey } from '../src/report/dynamodb-outcome-counts.js';
 import { generateReport } from '../src/report/generate-report.js';
 import { HOUR_MS, hourOf } from '../src/report/hourly-counts.js';
 import type { ReapReason } from '../src/report/reap-reason.js';
 import type { RecordedOutcome } from '../src/report/tallied-outcome.js';
-import { createDynamoDbClient } from '../src/sessions/dynamodb-client.js';
 import type { Claim, DueReason } from '../src/sessions/session-store.js';
-import { ensureTable } from '../src/sessions/table-definition.js';
 
 const OUTCOMES = Number(process.env.BENCH_OUTCOMES ?? 100_000);
 const DAYS = 7;

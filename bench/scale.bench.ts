@@ -1,6 +1,6 @@
 // Reaping at scale: a mass disconnect of 100,000 stale sessions drained by a
 // chain of deadline-bound reap "invocations" that hand on at once
-// (src/scale/continuation.ts), while a second process destroys webhook
+// (src/lambda/continuation.ts), while a second process destroys webhook
 // disconnects on the priority lane of the same shared budget.
 // Time is compressed 10x: the emulator's quota and CAR_QUOTA_RPS are both
 // 1000/s and each invocation lasts 30 s (a 5-minute Lambda at 100/s does the

@@ -1,8 +1,8 @@
+import { createDynamoDbClient } from '../../src/dynamodb/client.js';
+import { DynamoDbSessionStore } from '../../src/dynamodb/dynamodb-session-store.js';
+import { ensureTable } from '../../src/dynamodb/table-definition.js';
 import { startDynamoDbLocal } from '../../src/local/dynamodb-local.js';
-import { createDynamoDbClient } from '../../src/sessions/dynamodb-client.js';
-import { DynamoDbSessionStore } from '../../src/sessions/dynamodb-session-store.js';
 import type { SessionStore } from '../../src/sessions/session-store.js';
-import { ensureTable } from '../../src/sessions/table-definition.js';
 import { FakeSessionStore } from '../../test/helpers/fake-store.js';
 
 /** The session store a benchmark runs on, with a way to seed stale sessions. */

@@ -4,7 +4,7 @@
 //   BENCH_MODE=once   one sweep, like `car-reaper reap` (trigger manual)
 //   BENCH_MODE=chain  schedule runs with a deadline of BENCH_INVOCATION_MS each,
 //                     handing on at once while the summary says work is left
-//                     (src/scale/continuation.ts), like the reap function
+//                     (src/lambda/continuation.ts), like the reap function
 //   BENCH_MODE=hooks  a disconnect Lambda's work: every BENCH_HOOK_EVERY_MS, for
 //                     BENCH_HOOK_SECONDS, a fresh user disconnects and is destroyed
 //                     at once (trigger webhook, priority lane); prints each hook
@@ -12,14 +12,15 @@
 //                     with BENCH_STALE ids `${BENCH_WORKER}-<i>`), so DynamoDB
 //                     Local's write throughput is not the bottleneck; the budget
 //                     stays in DynamoDB
-import { DynamoDbSlotStore } from '../../src/budget/dynamodb-slot-store.js';
-import { SharedRateBudget } from '../../src/budget/shared-rate-budget.js';
+
 import { loadConfig } from '../../src/config.js';
-import { SlidingWindowLimiter } from '../../src/reaper/sliding-window-limiter.js';
+import { DynamoDbSlotStore } from '../../src/dynamodb/budget-slot-store.js';
+import { createDynamoDbClient } from '../../src/dynamodb/client.js';
+import { createRuntime } from '../../src/dynamodb/runtime.js';
+import { continuationEvent } from '../../src/lambda/continuation.js';
+import { SharedRateBudget } from '../../src/rate/shared-rate-budget.js';
+import { SlidingWindowLimiter } from '../../src/rate/sliding-window-limiter.js';
 import type { ReapSummary } from '../../src/reaper/types.js';
-import { createRuntime } from '../../src/runtime.js';
-import { continuationEvent } from '../../src/scale/continuation.js';
-import { createDynamoDbClient } from '../../src/sessions/dynamodb-client.js';
 import { FakeSessionStore } from '../../test/helpers/fake-store.js';
 
 const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);

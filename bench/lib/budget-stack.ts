@@ -11,12 +11,12 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
+import { createDynamoDbClient } from '../../src/dynamodb/client.js';
+import { sessionToItem } from '../../src/dynamodb/item-mapping.js';
+import { ensureTable } from '../../src/dynamodb/table-definition.js';
 import { maxInAnyWindow } from '../../src/emulator/index.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../src/local/dynamodb-local.js';
-import { createDynamoDbClient } from '../../src/sessions/dynamodb-client.js';
-import { sessionToItem } from '../../src/sessions/item-mapping.js';
 import type { Session } from '../../src/sessions/session-store.js';
-import { ensureTable } from '../../src/sessions/table-definition.js';
 import { type EmulatorProcess, startEmulatorProcess } from './emulator-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,8 +1,8 @@
 import { constants } from 'node:os';
 import { loadConfig } from '../config.js';
-import { endpointOf } from '../sessions/dynamodb-client.js';
+import { endpointOf } from '../dynamodb/client.js';
+import type { CliServices, ServicesFactory } from '../services.js';
 import type { CliIo } from './io.js';
-import type { CliServices, ServicesFactory } from './services.js';
 
 /** Handed to every command: its IO, its services (built on first use) and a stop signal. */
 export interface CommandContext {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { ServicesFactory } from '../services.js';
 import { registerActivityCommands } from './commands/activity.js';
 import { registerExemptCommand } from './commands/exempt.js';
 import { registerReapCommands } from './commands/reap.js';
@@ -9,7 +10,6 @@ import type { CommandContext } from './context.js';
 import { createCommandContext } from './context.js';
 import { reportError } from './errors.js';
 import type { CliIo } from './io.js';
-import type { ServicesFactory } from './services.js';
 
 /** Long-running commands (serve, emulator, local), registered by the entry that can run them. */
 export type RegisterCommands = (program: Command, ctx: CommandContext) => void;

@@ -1,14 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SharedRateBudget } from '../budget/shared-rate-budget.js';
 import { type Config, requireTencentCredentials } from '../config.js';
+import { createDynamoDbClient, endpointOf } from '../dynamodb/client.js';
+import { DynamoDbDeliveryLog } from '../dynamodb/delivery-log.js';
+import { DynamoDbSessionStore, dueIndexStepFor } from '../dynamodb/dynamodb-session-store.js';
+import { createRuntime, type Runtime } from '../dynamodb/runtime.js';
+import { ensureTable } from '../dynamodb/table-definition.js';
 import type { Logger } from '../logger.js';
-import { createRuntime, type Runtime } from '../runtime.js';
-import { createDynamoDbClient, endpointOf } from '../sessions/dynamodb-client.js';
-import { DynamoDbSessionStore, dueIndexStepFor } from '../sessions/dynamodb-session-store.js';
-import { ensureTable } from '../sessions/table-definition.js';
-import { DynamoDbDeliveryLog } from '../webhook/deliveries/dynamodb-delivery-log.js';
+import { SharedRateBudget } from '../rate/shared-rate-budget.js';
+import type { CliServices, ServicesFactory } from '../services.js';
 import { callerIdentity } from './caller-identity.js';
-import type { CliServices, ServicesFactory } from './services.js';
 
 /**
  * The real services: the runtime every trigger shares (store, CAR client,

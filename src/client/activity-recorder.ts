@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Config, loadConfig } from '../config.js';
+import { createDynamoDbClient, endpointOf } from '../dynamodb/client.js';
+import { DynamoDbSessionStore, dueIndexStepFor } from '../dynamodb/dynamodb-session-store.js';
 import { coalesceActivity } from '../sessions/activity-coalescer.js';
-import { createDynamoDbClient, endpointOf } from '../sessions/dynamodb-client.js';
-import { DynamoDbSessionStore, dueIndexStepFor } from '../sessions/dynamodb-session-store.js';
 import { assertNotFarFuture } from '../sessions/validation.js';
 
 /** Options of {@link createActivityRecorder}. */

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Reaper, ReapSummary } from '../reaper/types.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import type { DeliveryLog } from '../webhook/deliveries/delivery-log.js';
+import type { DeliveryLog } from '../webhook/delivery-log.js';
 import type { RefusalReason } from '../webhook/signed-request.js';
 
 /** One refused webhook, as told to {@link WebhookDeps.onRefused}. */

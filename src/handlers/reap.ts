@@ -1,9 +1,9 @@
 import { ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { parseReapPayload, REAP_PAYLOAD_KEYS } from '../payload/reap-payload.js';
-import { isScheduledEvent } from '../payload/schedule-event.js';
 import type { ReapOptions, ReapSummary } from '../reaper/types.js';
 import type { ReapDeps } from './deps.js';
+import { parseReapPayload, REAP_PAYLOAD_KEYS } from './reap-payload.js';
+import { isScheduledEvent } from './schedule-event.js';
 
 /**
  * One invocation of the reap function: an EventBridge scheduled event is the

@@ -2,8 +2,8 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { CarApi } from '../car/car-api.js';
 import type { LiveSessionCounts } from '../drift/drift.js';
 import { measureDrift } from '../drift/measure-drift.js';
+import type { TallyTotals } from '../dynamodb/outcome-counts.js';
 import type { Logger } from '../logger.js';
-import type { TallyTotals } from '../report/dynamodb-outcome-counts.js';
 
 /** What a scheduled run measures beside the reap itself. */
 export interface ScheduledRunProbes {

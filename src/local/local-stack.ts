@@ -1,8 +1,8 @@
-import { type CliServices, type ServicesFactory, webhookDeps } from '../cli/services.js';
 import { createWebhookClient } from '../client/webhook-client.js';
 import { type Config, loadConfig } from '../config.js';
 import { type CarEmulator, startCarEmulator } from '../emulator/index.js';
 import type { Logger } from '../logger.js';
+import { type CliServices, type ServicesFactory, webhookDeps } from '../services.js';
 import { ActivitySimulator } from './activity-simulator.js';
 import { planDemo } from './demo-plan.js';
 import { seedDemo } from './demo-seed.js';

@@ -1,10 +1,10 @@
 import type { LimitFunction } from 'p-limit';
 import type { CarApi, CarFailure, CarResult } from '../car/car-api.js';
 import type { Clock, Sleep } from '../clock.js';
+import type { RateBudget } from '../rate/rate-budget.js';
 import type { Claim, Outcome, SendCheck } from '../sessions/session-store.js';
 import { fullJitterBackoff, RETRY_BASE_MS, THROTTLE_BASE_MS } from './backoff.js';
 import type { CallHealth, CircuitBreaker } from './circuit-breaker.js';
-import type { RateBudget } from './rate-budget.js';
 import { type RetryPolicy, retryDecision } from './retry-policy.js';
 
 /** What the run lends each claimed session's handling. */

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { CarApi } from '../car/car-api.js';
 import { type Clock, realSleep, type Sleep, systemClock } from '../clock.js';
 import { type Logger, silentLogger } from '../logger.js';
+import type { RateBudget } from '../rate/rate-budget.js';
+import { SlidingWindowLimiter } from '../rate/sliding-window-limiter.js';
 import type { OutcomeTally } from '../report/tallied-outcome.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { resolveConcurrency } from './concurrency.js';
-import type { RateBudget } from './rate-budget.js';
 import { ReapRun } from './reap-run.js';
 import { type ReaperSettings, validateSettings } from './settings.js';
-import { SlidingWindowLimiter } from './sliding-window-limiter.js';
 import type { Reaper, ReapOptions, ReapSummary } from './types.js';
 import { validateReapOptions } from './validate-options.js';
 

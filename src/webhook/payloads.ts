@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import { integerField, userIdField, userIdListField } from '../payload/fields.js';
+import { integerField, userIdField, userIdListField } from './fields.js';
 
 /** Most user ids one heartbeat may carry (the 16 KiB body cap allows about this many short ids). */
 export const MAX_HEARTBEAT_BATCH = 1000;

@@ -8,9 +8,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { inject } from 'vitest';
-import { createDynamoDbClient } from '../../src/sessions/dynamodb-client.js';
-import { DynamoDbSessionStore } from '../../src/sessions/dynamodb-session-store.js';
-import { type ItemExtras, sessionToItem } from '../../src/sessions/item-mapping.js';
+import { createDynamoDbClient } from '../../src/dynamodb/client.js';
+import { DynamoDbSessionStore } from '../../src/dynamodb/dynamodb-session-store.js';
+import { type ItemExtras, sessionToItem } from '../../src/dynamodb/item-mapping.js';
+import { ensureTable } from '../../src/dynamodb/table-definition.js';
 import type {
   Candidate,
   Claim,
@@ -19,7 +20,6 @@ import type {
   FindCandidatesOptions,
   Session,
 } from '../../src/sessions/session-store.js';
-import { ensureTable } from '../../src/sessions/table-definition.js';
 
 /** A table of its own in the run's shared DynamoDB Local, with a store on it. */
 export interface TestTable {

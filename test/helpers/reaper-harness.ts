@@ -1,7 +1,7 @@
 import type { Logger } from '../../src/logger.js';
+import { SlidingWindowLimiter } from '../../src/rate/sliding-window-limiter.js';
 import { createReaper } from '../../src/reaper/reaper.js';
 import type { ReaperSettings } from '../../src/reaper/settings.js';
-import { SlidingWindowLimiter } from '../../src/reaper/sliding-window-limiter.js';
 import type { ReapOptions } from '../../src/reaper/types.js';
 import type { Session } from '../../src/sessions/session-store.js';
 import { FakeCar, type FakeCarOptions } from './fake-car.js';

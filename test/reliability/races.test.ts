@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoDbClient } from '../../src/dynamodb/client.js';
+import { DynamoDbSessionStore } from '../../src/dynamodb/dynamodb-session-store.js';
 import type { ReapSummary } from '../../src/reaper/types.js';
-import { createDynamoDbClient } from '../../src/sessions/dynamodb-client.js';
-import { DynamoDbSessionStore } from '../../src/sessions/dynamodb-session-store.js';
 import type { SessionStore } from '../../src/sessions/session-store.js';
 import { aSession, seedSessions } from '../helpers/dynamo.js';
 import {

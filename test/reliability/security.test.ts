@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serveWebhooks } from '../../src/cli/commands/serve.js';
 import { createWebhookClient, WebhookRequestError } from '../../src/client/webhook-client.js';
 import { loadConfig } from '../../src/config.js';
+import { createRuntime } from '../../src/dynamodb/runtime.js';
 import { type CarEmulator, startCarEmulator } from '../../src/emulator/index.js';
 import { handleWebhookRequest } from '../../src/handlers/webhook-request.js';
 import type { WebhookServer } from '../../src/local/webhook-server.js';
 import { jsonLogger, silentLogger } from '../../src/logger.js';
-import { createRuntime } from '../../src/runtime.js';
 import { signWebhook, verifyWebhookSignature } from '../../src/webhook/signature.js';
 import { buildCli, repoRoot, runCarReaper } from '../helpers/cli.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../helpers/dynamo.js';
@@ -175,7 +175,7 @@ describe('Security: secrets never reach a log', () => {
     const lambdaEnv = { ...env({ DISCONNECT_GRACE_SECONDS: '0' }), POWERTOOLS_LOG_LEVEL: 'DEBUG' };
     const saved = Object.fromEntries(Object.keys(lambdaEnv).map((k) => [k, process.env[k]]));
     Object.assign(process.env, lambdaEnv);
-    const reap = await import('../../functions/reap.js');
+    const reap = await import('../../src/lambda/reap-function.js');
     const disconnect = await import('../../functions/disconnect.js');
     const context = {
       functionName: 'car-reaper-security',

@@ -10,12 +10,12 @@ import { resigningCurl, signedCurl } from '../../local/signed-curl.js';
 import { jsonLogger } from '../../logger.js';
 import type { ReapSummary } from '../../reaper/types.js';
 import { HOUR_MS, hourOf } from '../../report/hourly-counts.js';
+import type { ServicesFactory } from '../../services.js';
 import { DISCONNECT_TYPE } from '../../webhook/payloads.js';
 import { newWebhookId, signWebhook } from '../../webhook/signature.js';
 import type { CommandContext } from '../context.js';
 import { parsePort, parsePositiveInt, parseSeconds } from '../parse-options.js';
 import { plural } from '../plural.js';
-import type { ServicesFactory } from '../services.js';
 import { untilAborted } from './emulator.js';
 import { readReport, writeReportHtml } from './report.js';
 

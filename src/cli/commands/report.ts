@@ -7,8 +7,8 @@ import { type GeneratedReport, generateReport } from '../../report/generate-repo
 import { renderReportHtml } from '../../report/render-html.js';
 import { renderReportText } from '../../report/render-text.js';
 import { parseSinceDuration } from '../../report/report-window.js';
+import type { CliServices } from '../../services.js';
 import type { CommandContext } from '../context.js';
-import type { CliServices } from '../services.js';
 
 /** Reads the window's counts and, with credentials, CAR's Running count for the drift. */
 export async function readReport(

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { serveWebhooks } from '../../local/webhook-server.js';
 import { jsonLogger } from '../../logger.js';
+import { webhookDeps } from '../../services.js';
 import type { CommandContext } from '../context.js';
 import { parsePort } from '../parse-options.js';
-import { webhookDeps } from '../services.js';
 import { untilAborted } from './emulator.js';
 
 // Kept here too: bench/ serves the webhooks through this path.

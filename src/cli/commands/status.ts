@@ -3,10 +3,10 @@ import type { CarFailure } from '../../car/car-api.js';
 import { LocalCarErrorCode } from '../../car/error-classes.js';
 import { type Drift, driftOf } from '../../drift/drift.js';
 import { ConfigError } from '../../errors.js';
+import type { CliServices } from '../../services.js';
 import { SESSION_STATES, type SessionState } from '../../sessions/session-store.js';
 import type { CommandContext } from '../context.js';
 import { renderTable } from '../render-table.js';
-import type { CliServices } from '../services.js';
 
 /** CAR's side of `status`: the seat counts, or why they could not be read. */
 export type CarStatus =

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDynamoDbClient } from '../../../src/dynamodb/client.js';
+import { DynamoDbSessionStore } from '../../../src/dynamodb/dynamodb-session-store.js';
 import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.js';
-import { createDynamoDbClient } from '../../../src/sessions/dynamodb-client.js';
-import { DynamoDbSessionStore } from '../../../src/sessions/dynamodb-session-store.js';
 import { testCredentials } from '../../helpers/car.js';
 import { buildCli, runCarReaper } from '../../helpers/cli.js';
 

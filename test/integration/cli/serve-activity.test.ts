@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeServices } from '../../../src/cli/runtime-services.js';
-import { type CliServices, webhookDeps } from '../../../src/cli/services.js';
 import { createWebhookClient } from '../../../src/client/webhook-client.js';
 import { loadConfig } from '../../../src/config.js';
 import { serveWebhooks, type WebhookServer } from '../../../src/local/webhook-server.js';
 import { silentLogger } from '../../../src/logger.js';
 import type { ReapSummary } from '../../../src/reaper/types.js';
+import { type CliServices, webhookDeps } from '../../../src/services.js';
 import { type DynamoFaultProxy, startDynamoFaultProxy } from '../../helpers/dynamo-fault-proxy.js';
 import { type ReliabilityStack, startReliabilityStack } from '../../reliability/support/stack.js';
 

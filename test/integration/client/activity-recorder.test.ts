@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivityRecorder } from '../../../src/client/activity-recorder.js';
+import { createDynamoDbClient } from '../../../src/dynamodb/client.js';
+import { DynamoDbSessionStore } from '../../../src/dynamodb/dynamodb-session-store.js';
+import { ensureTable } from '../../../src/dynamodb/table-definition.js';
 import { ValidationError } from '../../../src/errors.js';
-import { createDynamoDbClient } from '../../../src/sessions/dynamodb-client.js';
-import { DynamoDbSessionStore } from '../../../src/sessions/dynamodb-session-store.js';
-import { ensureTable } from '../../../src/sessions/table-definition.js';
 
 const config = {
   tableName: `recorder-${randomUUID().slice(0, 8)}`,

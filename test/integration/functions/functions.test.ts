@@ -6,10 +6,10 @@ import type {
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
+import { createDynamoDbClient } from '../../../src/dynamodb/client.js';
+import { DynamoDbSessionStore } from '../../../src/dynamodb/dynamodb-session-store.js';
+import { ensureTable } from '../../../src/dynamodb/table-definition.js';
 import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.js';
-import { createDynamoDbClient } from '../../../src/sessions/dynamodb-client.js';
-import { DynamoDbSessionStore } from '../../../src/sessions/dynamodb-session-store.js';
-import { ensureTable } from '../../../src/sessions/table-definition.js';
 import { WEBHOOK_TYPES, type WebhookPath } from '../../../src/webhook/payloads.js';
 import { signWebhook } from '../../../src/webhook/signature.js';
 import { testWebhookSecret } from '../../helpers/webhook-fakes.js';
@@ -22,7 +22,7 @@ const tableName = `fn-${randomUUID().slice(0, 8)}`;
 let emulator: CarEmulator;
 let store: DynamoDbSessionStore;
 let functions: {
-  reap: typeof import('../../../functions/reap.js');
+  reap: typeof import('../../../src/lambda/reap-function.js');
   disconnect: typeof import('../../../functions/disconnect.js');
   heartbeat: typeof import('../../../functions/heartbeat.js');
 };
@@ -71,7 +71,7 @@ beforeAll(async () => {
   await ensureTable(client, tableName);
   store = new DynamoDbSessionStore({ client, tableName });
   functions = {
-    reap: await import('../../../functions/reap.js'),
+    reap: await import('../../../src/lambda/reap-function.js'),
     disconnect: await import('../../../functions/disconnect.js'),
     heartbeat: await import('../../../functions/heartbeat.js'),
   };

@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDynamoDbClient } from '../../../src/sessions/dynamodb-client.js';
-import { DynamoDbSessionStore } from '../../../src/sessions/dynamodb-session-store.js';
-import { ensureTable } from '../../../src/sessions/table-definition.js';
+import { createDynamoDbClient } from '../../../src/dynamodb/client.js';
+import { DynamoDbSessionStore } from '../../../src/dynamodb/dynamodb-session-store.js';
+import { ensureTable } from '../../../src/dynamodb/table-definition.js';
 import { buildCli, repoRoot } from '../../helpers/cli.js';
 
 // The package as a customer gets it: `npm pack`, installed into an empty

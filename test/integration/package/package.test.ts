@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bundleOptions, lambdaRuntime } from '../../../scripts/function-bundles.mjs';
 import { lambdaNode } from '../../../scripts/lambda-node.mjs';
 import { createWebhookClient } from '../../../src/client/webhook-client.js';
+import { createDynamoDbClient } from '../../../src/dynamodb/client.js';
+import { DynamoDbSessionStore } from '../../../src/dynamodb/dynamodb-session-store.js';
+import { ensureTable } from '../../../src/dynamodb/table-definition.js';
 import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.js';
-import { createDynamoDbClient } from '../../../src/sessions/dynamodb-client.js';
-import { DynamoDbSessionStore } from '../../../src/sessions/dynamodb-session-store.js';
-import { ensureTable } from '../../../src/sessions/table-definition.js';
 import { testWebhookSecret } from '../../helpers/webhook-fakes.js';
 import { actionsOf, iamStatements, logStreamsOf, strings } from './iam-statements.js';
 import {

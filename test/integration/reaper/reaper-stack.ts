@@ -1,10 +1,14 @@
 import { loadConfig } from '../../../src/config.js';
 import {
+  createRuntime,
+  type Runtime,
+  type RuntimeOverrides,
+} from '../../../src/dynamodb/runtime.js';
+import {
   type CarEmulator,
   type EmulatorOptions,
   startCarEmulator,
 } from '../../../src/emulator/index.js';
-import { createRuntime, type Runtime, type RuntimeOverrides } from '../../../src/runtime.js';
 import { testCredentials } from '../../helpers/car.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';
 

@@ -1,12 +1,16 @@
 import { availableParallelism, cpus } from 'node:os';
 import { loadConfig } from '../../../src/config.js';
 import {
+  createRuntime,
+  type Runtime,
+  type RuntimeOverrides,
+} from '../../../src/dynamodb/runtime.js';
+import {
   type CallRecord,
   type CarEmulator,
   type EmulatorOptions,
   startCarEmulator,
 } from '../../../src/emulator/index.js';
-import { createRuntime, type Runtime, type RuntimeOverrides } from '../../../src/runtime.js';
 import type { Session } from '../../../src/sessions/session-store.js';
 import { testCredentials } from '../../helpers/car.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';

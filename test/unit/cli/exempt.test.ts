@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
-import type { CliServices, ServicesFactory } from '../../../src/cli/services.js';
 import type { Config } from '../../../src/config.js';
 import { ConfigError } from '../../../src/errors.js';
+import type { CliServices, ServicesFactory } from '../../../src/services.js';
 import type {
   Exemption,
   ExemptionEntry,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CarApi } from '../../../src/car/car-api.js';
 import { runCli } from '../../../src/cli/program.js';
-import type { CliServices, ServicesFactory } from '../../../src/cli/services.js';
 import type { Config } from '../../../src/config.js';
 import { ConfigError } from '../../../src/errors.js';
 import type { ReapOptions, ReapSummary } from '../../../src/reaper/types.js';
+import type { CliServices, ServicesFactory } from '../../../src/services.js';
 import type { SessionStore } from '../../../src/sessions/session-store.js';
 import { memoryIo } from '../../helpers/cli.js';
 

@@ -3,7 +3,7 @@ import { StoreError, ValidationError } from '../../../src/errors.js';
 import type { WebhookDeps, WebhookRefusal } from '../../../src/handlers/deps.js';
 import { handleWebhookRequest } from '../../../src/handlers/webhook-request.js';
 import { silentLogger } from '../../../src/logger.js';
-import { MemoryDeliveryLog } from '../../../src/webhook/deliveries/delivery-log.js';
+import { MemoryDeliveryLog } from '../../../src/webhook/delivery-log.js';
 import { signWebhook } from '../../../src/webhook/signature.js';
 import { FakeReaper, FakeWebhookStore, testWebhookSecret } from '../../helpers/webhook-fakes.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { SlidingWindowLimiter } from '../../../src/rate/sliding-window-limiter.js';
 import { createReaper } from '../../../src/reaper/reaper.js';
-import { SlidingWindowLimiter } from '../../../src/reaper/sliding-window-limiter.js';
 import type { ReapOptions } from '../../../src/reaper/types.js';
 import {
   type OutcomeTally,

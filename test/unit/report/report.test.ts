@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hourCountsOf, hourKey, tallyUpdate } from '../../../src/report/dynamodb-outcome-counts.js';
+import { hourCountsOf, hourKey, tallyUpdate } from '../../../src/dynamodb/outcome-counts.js';
 import { addCounts, emptyHour, HOUR_MS } from '../../../src/report/hourly-counts.js';
 import { renderReportHtml } from '../../../src/report/render-html.js';
 import { buildReport } from '../../../src/report/report.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeSessionStore } from '../../helpers/fake-store.js';
 
 // The engine's unit tests run on FakeSessionStore: it must refuse the same
-// takeovers as the DynamoDB store (test/integration/sessions/takeover.test.ts).
+// takeovers as the DynamoDB store (test/integration/dynamodb/takeover.test.ts).
 const NOW = 1_000_000;
 const LEASE = 60_000;
 const LATER = NOW + LEASE + 1000;

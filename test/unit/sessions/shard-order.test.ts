@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waveWidth } from '../../../src/sessions/candidate-finder.js';
+import { waveWidth } from '../../../src/dynamodb/candidate-finder.js';
 import { SHARD_COUNT } from '../../../src/sessions/schema.js';
 import { allShards, shuffledShards } from '../../../src/sessions/shard.js';
 
