@@ -53,5 +53,3 @@ export class ClaimLostError extends ReaperError {
     super(`claim on session ${JSON.stringify(userId)} was lost`);
   }
 }
-
-export const isReaperError = (error: unknown): error is ReaperError => error instanceof ReaperError;

@@ -217,6 +217,3 @@ export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
-
-/** Peak resident set of this process so far, in MB (from getrusage). */
-export const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);

@@ -13,8 +13,7 @@ const versionOf = (item: Item, name: string): number | undefined => {
  * Whether an item is a claim abandoned while its user came back: `reaping`,
  * lease ended before `now`, and written since the claim (only activity writes
  * a `reaping` item besides its claimant, so a version above the one the claim
- * wrote means activity was recorded after it). Items claimed before
- * `claimVersion` existed carry none and are never taken for this.
+ * wrote means activity was recorded after it).
  */
 export function isAbandonedAfterActivity(item: Item | undefined, now: number): item is Item {
   if (item?.state?.S !== 'reaping') return false;

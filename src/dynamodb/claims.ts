@@ -77,8 +77,7 @@ const claimValues = (userId: string, options: ClaimOptions, token: string, reaso
  * A claim whose lease expired (its run crashed) may be taken over, but only
  * if nothing was written since it (version = claimVersion): activity recorded
  * after the dead claim means the user is back, and the session is revived
- * instead (abandoned-claims.ts). Items claimed before claimVersion existed are
- * taken over as they were. On failure DynamoDB returns the item (ALL_OLD).
+ * instead (abandoned-claims.ts). On failure DynamoDB returns the item (ALL_OLD).
  */
 export async function claimSession(
   context: StoreContext,
@@ -92,8 +91,7 @@ export async function claimSession(
     UpdateExpression: `${CLAIM_UPDATE}${reason.update}, version = version + :one, claimVersion = version + :one${CLAIM_REMOVE}`,
     ConditionExpression:
       `(${NOT_EXEMPT}) AND ((version = :read AND #state IN (:active, :disconnected)${stillIdle}) OR ` +
-      '(#state = :reaping AND leaseExpiresAt < :now AND ' +
-      '(attribute_not_exists(claimVersion) OR version = claimVersion)))',
+      '(#state = :reaping AND leaseExpiresAt < :now AND version = claimVersion))',
     ExpressionAttributeValues: {
       ...claimValues(session.userId, options, token, reason.value),
       ':read': N(session.version),

@@ -18,7 +18,6 @@ import {
 } from './cloudformation-yaml.js';
 import { toStoreError } from './store-errors.js';
 
-export { AGE_INDEX, DUE_INDEX, TTL_ATTRIBUTE } from '../sessions/schema.js';
 export { TABLE_DEFINITION_FILE, type TableDefinition, tableDefinitionFromYaml };
 
 /** Walks up from this module (src/sessions in tests, dist/cli when bundled) to the package root. */

@@ -419,11 +419,3 @@ export class SharedRateBudget implements RateBudget {
     this.change = new AbortController();
   }
 }
-
-/** A {@link SharedRateBudget} over `store`. */
-export function createSharedRateBudget(
-  store: SlotStore,
-  options: SharedRateBudgetOptions,
-): SharedRateBudget {
-  return new SharedRateBudget(store, options);
-}

@@ -82,7 +82,6 @@ export class SlidingWindowLimiter implements RateBudget {
   private pumping = false;
   /** The queue ran dry before this waiter came: its slot starts from now. */
   private restarted = false;
-  private granted = 0;
 
   constructor(private readonly options: SlidingWindowLimiterOptions) {
     const { quota, windowMs = 1000, jitterMarginMs = DEFAULT_JITTER_MARGIN_MS } = options;
@@ -143,11 +142,6 @@ export class SlidingWindowLimiter implements RateBudget {
     return this.rate?.current() ?? this.options.quota;
   }
 
-  /** Calls granted since the limiter was made. */
-  get grantedCount(): number {
-    return this.granted;
-  }
-
   /**
    * The window the log enforces: the server's, widened by the jitter margin,
    * or by the worst event-loop stall of the last 10 s if that is larger (capped
@@ -199,7 +193,6 @@ export class SlidingWindowLimiter implements RateBudget {
     this.restarted = false;
     this.lastSlot = Math.max(this.lastSlot + interval, floor);
     this.log.record(now);
-    this.granted++;
   }
 
   /** Serves waiters in order, one at a time, sleeping until each may go. */
@@ -226,11 +219,4 @@ export class SlidingWindowLimiter implements RateBudget {
       this.pumping = false;
     }
   }
-}
-
-/** A {@link SlidingWindowLimiter} for `quota` calls per second. */
-export function createSlidingWindowLimiter(
-  options: SlidingWindowLimiterOptions,
-): SlidingWindowLimiter {
-  return new SlidingWindowLimiter(options);
 }

@@ -74,8 +74,9 @@ export interface SeedOptions {
 
 /**
  * Writes sessions straight into the table, in the exact shape the store
- * writes them (the store's own sessionToItem), 25 to a BatchWriteItem, several
- * in parallel, unprocessed items retried. Fast bulk setup for big tables.
+ * writes them (the store's own sessionToItem; a `reaping` session carries the
+ * `claimVersion` its claim wrote), 25 to a BatchWriteItem, several in
+ * parallel, unprocessed items retried. Fast bulk setup for big tables.
  */
 export async function seedSessions(
   table: Pick<TestTable, 'client' | 'tableName'>,
@@ -84,7 +85,12 @@ export async function seedSessions(
 ): Promise<void> {
   await seedItems(
     table,
-    sessions.map((s) => sessionToItem(s, options.extras)),
+    sessions.map((s) =>
+      sessionToItem(s, {
+        ...(s.state === 'reaping' ? { claimVersion: s.version } : {}),
+        ...options.extras,
+      }),
+    ),
     options,
   );
 }
