@@ -70,7 +70,8 @@ async function scenario(
   });
   const car = createTencentCarApi({ endpoint: emulator.url, credentials, timeoutMs: 5000 });
   try {
-    const ids = Array.from({ length: SESSIONS }, (_, i) => `${name.replace(/\W+/g, '-')}-${i}`);
+    const prefix = `${name.replace(/\W+/g, '-')}-${latency.meanMs}ms`;
+    const ids = Array.from({ length: SESSIONS }, (_, i) => `${prefix}-${i}`);
     await emulator.seed(ids);
     await store.seedStale(ids);
     const { value, peakRssMb } = await withPeakRss(() => run(car, ids));

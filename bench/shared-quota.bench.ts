@@ -153,6 +153,17 @@ async function run(scenario: 'table' | 'memory'): Promise<boolean> {
           })
           .join('; '),
       ],
+      [
+        'budget slots reserved / granted / expired, per reap process',
+        summaries
+          .map((s) => {
+            const b = s.budget as
+              | { reserved?: number; granted?: number; expired?: number }
+              | undefined;
+            return b ? `${b.reserved} / ${b.granted} / ${b.expired}` : 'n/a';
+          })
+          .join('; '),
+      ],
       ['webhook actions', JSON.stringify(countBy(sent.map((s) => `${s.status} ${s.action}`)))],
       ['burst sent at (ms after the first destroy)', burstAt - (f.arrivals[0] ?? burstAt)],
       [

@@ -8,7 +8,8 @@ export type Lane = 'priority' | 'bulk';
 interface Waiter {
   lane: Lane;
   since: number;
-  resolve: () => void;
+  leadMs: number;
+  resolve: (slotAt: number) => void;
   reject: (reason: unknown) => void;
   detach: () => void;
 }
@@ -33,10 +34,15 @@ export class LaneWaiters {
       : bulk[position - priority.length]?.since;
   }
 
+  /** How long before its slot the next caller is to be let go (see RateBudget.take). */
+  get nextLeadMs(): number {
+    return (this.queues.priority[0] ?? this.queues.bulk[0])?.leadMs ?? 0;
+  }
+
   /** Queues a caller arriving at `now`; rejects with the signal's reason if it aborts first. */
-  add(lane: Lane, now: number, signal: AbortSignal | undefined): Promise<void> {
+  add(lane: Lane, now: number, signal: AbortSignal | undefined, leadMs = 0): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       const queue = this.queues[lane];
       const onAbort = () => {
         const index = queue.indexOf(waiter);
@@ -46,6 +52,7 @@ export class LaneWaiters {
       const waiter: Waiter = {
         lane,
         since: now,
+        leadMs: Math.max(0, leadMs),
         resolve,
         reject,
         detach: () => signal?.removeEventListener('abort', onAbort),
@@ -55,12 +62,12 @@ export class LaneWaiters {
     });
   }
 
-  /** Lets the next caller go (priority first); returns it, or undefined if none waits. */
-  release(): { lane: Lane; since: number } | undefined {
+  /** Lets the next caller go with its slot's time (priority first); returns it, or undefined if none waits. */
+  release(slotAt: number): { lane: Lane; since: number } | undefined {
     const waiter = this.queues.priority.shift() ?? this.queues.bulk.shift();
     if (!waiter) return undefined;
     waiter.detach();
-    waiter.resolve();
+    waiter.resolve(slotAt);
     return waiter;
   }
 }

@@ -140,13 +140,13 @@ export class SharedRateBudget implements RateBudget {
   }
 
   /** Takes a slot in the bulk lane. */
-  take(signal?: AbortSignal): Promise<void> {
-    return this.takeIn('bulk', signal);
+  take(signal?: AbortSignal, leadMs?: number): Promise<number> {
+    return this.takeIn('bulk', signal, leadMs);
   }
 
-  /** Resolves at the caller's slot; priority callers go before bulk ones. */
-  takeIn(lane: Lane, signal?: AbortSignal): Promise<void> {
-    const taken = this.waiters.add(lane, this.clock(), signal);
+  /** Resolves at the caller's slot (or `leadMs` before it) with its time; priority callers go first. */
+  takeIn(lane: Lane, signal?: AbortSignal, leadMs?: number): Promise<number> {
+    const taken = this.waiters.add(lane, this.clock(), signal, leadMs);
     this.notify();
     if (!this.pumping) void this.pump();
     return taken;
@@ -155,7 +155,7 @@ export class SharedRateBudget implements RateBudget {
   /** A view of this budget whose `take` draws from `lane`. */
   lane(lane: Lane): RateBudget {
     return {
-      take: (signal) => this.takeIn(lane, signal),
+      take: (signal, leadMs) => this.takeIn(lane, signal, leadMs),
       onThrottled: () => this.onThrottled(),
       onSuccess: () => this.onSuccess(),
       onSendDelay: (delayMs) => this.onSendDelay(delayMs),
@@ -229,12 +229,13 @@ export class SharedRateBudget implements RateBudget {
         this.expire(now);
         const next = this.slots[0];
         if (next !== undefined) {
-          if (next > now) {
-            const target = Math.ceil(next);
-            await this.pause(next - now);
+          const releaseAt = next - this.waiters.nextLeadMs;
+          if (releaseAt > now) {
+            const target = Math.ceil(releaseAt);
+            await this.pause(releaseAt - now);
             const woke = this.clock();
             if (woke > target) this.noteLateness(woke - target, woke);
-          } else this.grantShared(now);
+          } else this.grantShared(now, Math.max(next, now));
           continue;
         }
         if (this.inFallback(now)) {
@@ -255,15 +256,15 @@ export class SharedRateBudget implements RateBudget {
     }
   }
 
-  private grantShared(now: number): void {
+  private grantShared(now: number, slotAt: number): void {
     this.slots.shift();
-    if (!this.release(now)) return;
+    if (!this.release(now, slotAt)) return;
     this.lastSharedGrant = now;
     if (this.waiters.size > this.slots.length) this.startRefill();
   }
 
-  private release(now: number): boolean {
-    const waiter = this.waiters.release();
+  private release(now: number, slotAt: number): boolean {
+    const waiter = this.waiters.release(slotAt);
     if (!waiter) return false;
     this.counters.granted++;
     const stats = this.waited[waiter.lane];
@@ -278,7 +279,7 @@ export class SharedRateBudget implements RateBudget {
     if (now < startAt) return this.pause(startAt - now);
     await this.fallback.take();
     const at = this.clock();
-    if (!this.release(at)) return;
+    if (!this.release(at, at)) return;
     this.counters.fallbackGrants++;
     this.lastFallbackGrant = at;
   }

@@ -61,7 +61,8 @@ const STALL_MEMORY_MS = 10_000;
 const MAX_STALL_MARGIN_MS = 250;
 
 interface Waiter {
-  resolve: () => void;
+  leadMs: number;
+  resolve: (slotAt: number) => void;
   reject: (reason: unknown) => void;
   detach: () => void;
 }
@@ -108,15 +109,16 @@ export class SlidingWindowLimiter implements RateBudget {
           });
   }
 
-  take(signal?: AbortSignal): Promise<void> {
+  take(signal?: AbortSignal, leadMs = 0): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       const onAbort = () => {
         const index = this.waiters.indexOf(waiter);
         if (index >= 0) this.waiters.splice(index, 1);
         reject(signal?.reason);
       };
       const waiter: Waiter = {
+        leadMs: Math.max(0, leadMs),
         resolve,
         reject,
         detach: () => signal?.removeEventListener('abort', onAbort),
@@ -182,17 +184,18 @@ export class SlidingWindowLimiter implements RateBudget {
     return at;
   }
 
-  private grant(now: number): void {
+  /** Grants the slot at `slotAt` (now, or up to a waiter's lead ahead). */
+  private grant(now: number, slotAt: number): void {
     const interval = this.widenedMs / this.capacity();
     // Anchor on the ideal slot, so a timer that fires late is caught up on
     // the next grants instead of pushing every later slot back (on a busy
     // machine timers fire 10-20 ms late: without catch-up that would cost a
     // third of the rate). Catch-up is bounded to a tenth of the window. When
     // the queue had run dry there is nothing to catch up: restart from now.
-    const floor = this.restarted ? now : now - this.widenedMs / 10;
+    const floor = this.restarted ? slotAt : now - this.widenedMs / 10;
     this.restarted = false;
     this.lastSlot = Math.max(this.lastSlot + interval, floor);
-    this.log.record(now);
+    this.log.record(slotAt);
   }
 
   /** Serves waiters in order, one at a time, sleeping until each may go. */
@@ -202,9 +205,10 @@ export class SlidingWindowLimiter implements RateBudget {
       while (this.waiters.length > 0) {
         const now = this.clock();
         const at = this.nextAllowedAt(now);
-        if (at > now) {
+        const lead = (this.waiters[0] as Waiter).leadMs;
+        if (at - lead > now) {
           // Re-evaluated after the sleep: the rate may have changed meanwhile.
-          const target = Math.ceil(at);
+          const target = Math.ceil(at - lead);
           await this.sleep(target - now);
           const woke = this.clock();
           this.noteLateness(woke - target, woke);
@@ -212,8 +216,9 @@ export class SlidingWindowLimiter implements RateBudget {
         }
         const waiter = this.waiters.shift() as Waiter;
         waiter.detach();
-        this.grant(now);
-        waiter.resolve();
+        const slotAt = Math.max(at, now);
+        this.grant(now, slotAt);
+        waiter.resolve(slotAt);
       }
     } finally {
       this.pumping = false;

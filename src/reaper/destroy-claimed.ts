@@ -4,6 +4,7 @@ import type { Clock, Sleep } from '../clock.js';
 import type { RateBudget } from '../rate/rate-budget.js';
 import type { Claim, Outcome, SendCheck } from '../sessions/session-store.js';
 import { fullJitterBackoff, RETRY_BASE_MS, THROTTLE_BASE_MS } from './backoff.js';
+import type { CheckLead } from './check-lead.js';
 import type { CallHealth, CircuitBreaker } from './circuit-breaker.js';
 import { type RetryPolicy, retryDecision } from './retry-policy.js';
 
@@ -19,6 +20,8 @@ export interface DestroyContext {
   callLimit: LimitFunction;
   /** The store's last check before a call (SessionStore.markSending). */
   markSending(claim: Claim, at: number): Promise<SendCheck>;
+  /** How long before its slot each check starts, from the run's recent checks. */
+  checkLead: CheckLead;
   clock: Clock;
   sleep: Sleep;
   random: () => number;
@@ -236,8 +239,10 @@ async function decide(held: { claim: Claim }, ctx: DestroyContext): Promise<Verd
 }
 
 /**
- * A rate slot, the last check, and the call sent (not awaited): the check
- * runs between the slot and the send, so no wait for a slot comes after it.
+ * A rate slot, the last check, and the call sent (not awaited). The budget
+ * lets the caller go a little before its slot (the recent checks' duration),
+ * the check runs, and the call leaves at the slot: the check adds no delay
+ * to the send, and no wait for a slot comes after it.
  */
 async function slotCheckAndSend(
   claim: Claim,
@@ -247,28 +252,33 @@ async function slotCheckAndSend(
   | { kind: 'sent'; claim: Claim; sendAt: number; call: Promise<CarResult<{ requestId?: string }>> }
 > {
   if (ctx.stop.aborted || ctx.clock() >= ctx.cutoff(claim)) return { kind: 'stopped' };
+  let slotAt: number;
   try {
-    await ctx.budget.take(ctx.stop);
+    slotAt = await ctx.budget.take(ctx.stop, ctx.checkLead.current());
   } catch {
     return { kind: 'stopped' };
   }
-  const slotAt = ctx.clock();
+  const checkAt = ctx.clock();
   let check: SendCheck;
   try {
-    check = await ctx.markSending(claim, slotAt);
+    check = await ctx.markSending(claim, checkAt);
   } catch (error) {
     // The store could not say whether the user is back: nothing is sent.
     ctx.onCheckFailed(claim, error);
     return { kind: 'stopped' };
   }
-  const sendAt = ctx.clock();
+  const checkedAt = ctx.clock();
+  ctx.checkLead.observe(checkedAt - checkAt);
   if (check.status !== 'clear') return { kind: 'check', check };
-  if (sendAt - slotAt > MAX_SLOT_TO_SEND_MS) {
+  if (checkedAt < slotAt) await ctx.sleep(slotAt - checkedAt);
+  const sendAt = ctx.clock();
+  const late = Math.max(0, sendAt - slotAt);
+  if (late > MAX_SLOT_TO_SEND_MS) {
     ctx.onLateCheck();
     return { kind: 'again', claim: check.claim };
   }
-  ctx.onCheckToSend(sendAt - slotAt);
-  ctx.budget.onSendDelay?.(sendAt - slotAt);
+  ctx.onCheckToSend(sendAt - checkAt);
+  ctx.budget.onSendDelay?.(late);
   ctx.onCall();
   const call = ctx.car.destroySession(check.claim.userId).catch(thrownToFailure);
   return { kind: 'sent', claim: check.claim, sendAt, call };

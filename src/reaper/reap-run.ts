@@ -14,6 +14,7 @@ import type {
   SessionStore,
 } from '../sessions/session-store.js';
 import { namedUsers, storeCandidates, type WorkItem } from './candidate-source.js';
+import { CheckLead } from './check-lead.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { classThresholds } from './class-thresholds.js';
 import { LatencyTracker } from './concurrency.js';
@@ -133,6 +134,7 @@ export class ReapRun {
         giveUpAfterMs: deps.settings.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS,
       },
       markSending: (claim, at) => deps.store.markSending(claim, at),
+      checkLead: new CheckLead(),
       carReady: () => {
         carReady ??= deps.car.prepare?.().catch(() => undefined) ?? Promise.resolve();
         return carReady;
