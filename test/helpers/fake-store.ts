@@ -23,7 +23,8 @@ const copy = (session: Session): Session => ({ ...session });
  * conditional on the version read (or an expired lease with no activity
  * since that claim: with activity, the session is revived and the claim
  * lost), outcomes on still holding the claim, activity during a claim does
- * not break it.
+ * not break it. test/integration/sessions/session-store.contract.test.ts runs
+ * the same specification against both.
  */
 export class FakeSessionStore implements SessionStore {
   readonly sessions = new Map<string, Session>();
@@ -256,7 +257,8 @@ export class FakeSessionStore implements SessionStore {
     }
     this.outcomes.push({ userId: claim.userId, outcome });
     const activeSinceClaim = this.activeSinceClaim.delete(claim.userId);
-    const attempts = 'attempts' in outcome ? (outcome.attempts ?? claim.attempts + 1) : s.attempts;
+    const attempts =
+      outcome.kind === 'released' ? s.attempts : (outcome.attempts ?? claim.attempts + 1);
     const version = s.version + 1;
     const settled = {
       leaseExpiresAt: undefined,
