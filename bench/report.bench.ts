@@ -9,10 +9,10 @@ import { createDynamoDbClient } from '../src/dynamodb/client.js';
 import { DynamoDbOutcomeCounts, hourKey } from '../src/dynamodb/outcome-counts.js';
 import { ensureTable } from '../src/dynamodb/table-definition.js';
 import { startDynamoDbLocal } from '../src/local/dynamodb-local.js';
+import type { RecordedOutcome } from '../src/reaper/outcome-tally.js';
 import { generateReport } from '../src/report/generate-report.js';
 import { HOUR_MS, hourOf } from '../src/report/hourly-counts.js';
 import type { ReapReason } from '../src/report/reap-reason.js';
-import type { RecordedOutcome } from '../src/report/tallied-outcome.js';
 import type { Claim, DueReason } from '../src/sessions/session-store.js';
 
 const OUTCOMES = Number(process.env.BENCH_OUTCOMES ?? 100_000);

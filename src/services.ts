@@ -2,6 +2,7 @@ import type { CarApi } from './car/car-api.js';
 import { systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { WebhookDeps } from './handlers/deps.js';
+import { sampledRefusalLog } from './handlers/refusal-log.js';
 import type { Logger } from './logger.js';
 import type { SharedBudgetStats } from './rate/shared-rate-budget.js';
 import type { Reaper } from './reaper/types.js';
@@ -9,7 +10,6 @@ import type { ReportSource } from './report/generate-report.js';
 import { type ActivityCoalescer, coalesceActivity } from './sessions/activity-coalescer.js';
 import type { ExemptionStore, SessionStore } from './sessions/session-store.js';
 import { type DeliveryLog, MemoryDeliveryLog } from './webhook/delivery-log.js';
-import { sampledRefusalLog } from './webhook/refusal-log.js';
 
 /**
  * What the commands use, built from one {@link Config}. Each part is created on

@@ -7,32 +7,26 @@ import {
 import { type Clock, systemClock } from '../clock.js';
 import { StoreError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import type { OutcomeTally, RecordedOutcome } from '../reaper/outcome-tally.js';
 import { bucketOf, type Histogram } from '../report/histogram.js';
-import { countsOf, emptyHour, HOUR_MS, type HourCounts, hourOf } from '../report/hourly-counts.js';
-import { REAP_REASONS } from '../report/reap-reason.js';
 import {
-  type OutcomeTally,
-  type RecordedOutcome,
-  type TalliedOutcome,
-  talliedOutcomeOf,
-} from '../report/tallied-outcome.js';
+  type CountsReadStats,
+  countsOf,
+  emptyHour,
+  HOUR_MS,
+  type HourCounts,
+  hourOf,
+  OUTCOME_COUNTS_RETENTION_MS,
+} from '../report/hourly-counts.js';
+import { REAP_REASONS } from '../report/reap-reason.js';
+import { type TalliedOutcome, talliedOutcomeOf } from '../report/tallied-outcome.js';
 import { RESERVED_USER_ID_PREFIX } from '../sessions/schema.js';
 import { resolveEndpoint } from './client.js';
 import { toStoreError } from './store-errors.js';
 
-/** How long an hour's counts are kept (TTL); a report reaches back this far. @default 90 days */
-export const OUTCOME_COUNTS_RETENTION_MS = 90 * 24 * HOUR_MS;
-
 /** Partition key of the item holding the counts of the hour starting at `hour`. */
 export const hourKey = (hour: number): string =>
   `${RESERVED_USER_ID_PREFIX}outcomes#${new Date(hour).toISOString().slice(0, 13)}`;
-
-/** What reading the counts cost, as DynamoDB reports it. */
-export interface CountsReadStats {
-  requests: number;
-  items: number;
-  consumedCapacity: number;
-}
 
 /** Figures added since the last {@link DynamoDbOutcomeCounts.takeTotals} (this process only). */
 export interface TallyTotals {

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { systemClock } from '../clock.js';
+import { sampledRefusalLog } from '../handlers/refusal-log.js';
 import { handleWebhookRequest, type WEBHOOK_PATHS } from '../handlers/webhook-request.js';
-import { sampledRefusalLog } from '../webhook/refusal-log.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../webhook/signed-request.js';
 import { lambdaContainer } from './container.js';
 import { deadlineFrom } from './deadline.js';

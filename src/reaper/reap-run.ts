@@ -5,7 +5,6 @@ import type { Clock, Sleep } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_CLASS } from '../policies/session-classes.js';
 import type { RateBudget } from '../rate/rate-budget.js';
-import type { OutcomeTally } from '../report/tallied-outcome.js';
 import type {
   Claim,
   ClaimResult,
@@ -21,6 +20,7 @@ import { LatencyTracker } from './concurrency.js';
 import { type DestroyContext, destroyClaimed, type Verdict } from './destroy-claimed.js';
 import { LeasePolicy } from './lease.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
+import type { OutcomeTally } from './outcome-tally.js';
 import { DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_RETRY_MAX_DELAY_MS } from './retry-policy.js';
 import { RunStats } from './run-stats.js';
 import {

@@ -1,8 +1,7 @@
 import type { CarApi } from '../car/car-api.js';
 import type { LiveSessionCounts } from '../drift/drift.js';
 import { measureDrift } from '../drift/measure-drift.js';
-import type { CountsReadStats } from '../dynamodb/outcome-counts.js';
-import { type HourCounts, hourOf } from './hourly-counts.js';
+import { type CountsReadStats, type HourCounts, hourOf } from './hourly-counts.js';
 import { buildReport, type Report } from './report.js';
 
 /** Where a report reads from: the hourly outcome counts and the live sessions. */

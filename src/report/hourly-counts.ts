@@ -2,9 +2,16 @@ import { type Histogram, mergeHistogram } from './histogram.js';
 import { REAP_REASONS, type ReapReason } from './reap-reason.js';
 import type { TalliedOutcome } from './tallied-outcome.js';
 
+/** What reading the counts cost, as the store reports it. */
+export interface CountsReadStats {
+  requests: number;
+  items: number;
+  consumedCapacity: number;
+}
+
 /**
  * The counts of one hour of outcomes, as the report reads them back. One
- * small item per hour holds them (see dynamodb-outcome-counts.ts): every
+ * small item per hour holds them (see src/dynamodb/outcome-counts.ts): every
  * final outcome adds to its hour's item, and a report reads one item per hour
  * of its window whatever the number of outcomes.
  */
@@ -23,6 +30,9 @@ export interface HourCounts {
 }
 
 export const HOUR_MS = 3_600_000;
+
+/** How long an hour's counts are kept (TTL); a report reaches back this far. @default 90 days */
+export const OUTCOME_COUNTS_RETENTION_MS = 90 * 24 * HOUR_MS;
 
 /** Start of the hour holding `at`. */
 export const hourOf = (at: number): number => Math.floor(at / HOUR_MS) * HOUR_MS;

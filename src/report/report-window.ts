@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { OUTCOME_COUNTS_RETENTION_MS } from '../dynamodb/outcome-counts.js';
+import { OUTCOME_COUNTS_RETENTION_MS } from './hourly-counts.js';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 

@@ -1,6 +1,5 @@
-import type { Trigger } from '../reaper/types.js';
-import type { Claim, DueReason, Outcome } from '../sessions/session-store.js';
-import { type DuePolicy, type ReapReason, reapCauseOf } from './reap-reason.js';
+import type { RecordedOutcome } from '../reaper/outcome-tally.js';
+import { type ReapReason, reapCauseOf } from './reap-reason.js';
 
 /** One final outcome as the report counts it. */
 export interface TalliedOutcome {
@@ -14,16 +13,6 @@ export interface TalliedOutcome {
   idleSeatMs?: number;
   /** From becoming due to the outcome; absent for a manual destroy. */
   timeToReapMs?: number;
-}
-
-/** What the engine knows about an outcome it has just recorded. */
-export interface RecordedOutcome {
-  claim: Claim;
-  outcome: Outcome;
-  /** The rule that found the session; absent for a named destroy. */
-  candidateReason?: DueReason;
-  trigger: Trigger;
-  policy: DuePolicy;
 }
 
 /** The report's view of a recorded outcome; undefined for retries and releases (not final). */
@@ -49,14 +38,4 @@ export function talliedOutcomeOf(recorded: RecordedOutcome): TalliedOutcome | un
     tallied.idleSeatMs = Math.max(0, outcome.at - claim.previous.lastActiveAt);
   }
   return tallied;
-}
-
-/**
- * Counts final outcomes for the report. Implementations never throw: a count
- * that cannot be written is logged, and the outcome itself is never affected.
- */
-export interface OutcomeTally {
-  count(recorded: RecordedOutcome): Promise<void>;
-  /** Writes what is still held in memory (the engine calls it as each run ends). */
-  flush?(): Promise<void>;
 }

@@ -5,10 +5,10 @@ import { systemClock } from '../../clock.js';
 import { ConfigError } from '../../errors.js';
 import { type GeneratedReport, generateReport } from '../../report/generate-report.js';
 import { renderReportHtml } from '../../report/render-html.js';
-import { renderReportText } from '../../report/render-text.js';
 import { parseSinceDuration } from '../../report/report-window.js';
 import type { CliServices } from '../../services.js';
 import type { CommandContext } from '../context.js';
+import { renderReportText } from '../render-report.js';
 
 /** Reads the window's counts and, with credentials, CAR's Running count for the drift. */
 export async function readReport(

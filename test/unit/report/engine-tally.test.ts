@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SlidingWindowLimiter } from '../../../src/rate/sliding-window-limiter.js';
+import type { OutcomeTally } from '../../../src/reaper/outcome-tally.js';
 import { createReaper } from '../../../src/reaper/reaper.js';
 import type { ReapOptions } from '../../../src/reaper/types.js';
-import {
-  type OutcomeTally,
-  type TalliedOutcome,
-  talliedOutcomeOf,
-} from '../../../src/report/tallied-outcome.js';
+import { type TalliedOutcome, talliedOutcomeOf } from '../../../src/report/tallied-outcome.js';
 import { carFailure, FakeCar } from '../../helpers/fake-car.js';
 import { FakeSessionStore } from '../../helpers/fake-store.js';
 import { VirtualTime } from '../../helpers/virtual-time.js';

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
-import type { WebhookRefusal } from '../handlers/deps.js';
 import type { Logger } from '../logger.js';
+import type { WebhookRefusal } from './deps.js';
 
 /** Options of {@link sampledRefusalLog}. */
 export interface RefusalLogOptions {

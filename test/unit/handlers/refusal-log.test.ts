@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WebhookRefusal } from '../../../src/handlers/deps.js';
+import { sampledRefusalLog } from '../../../src/handlers/refusal-log.js';
 import { jsonLogger } from '../../../src/logger.js';
-import { sampledRefusalLog } from '../../../src/webhook/refusal-log.js';
 
 const refusal = (reason: WebhookRefusal['reason'], route = '/heartbeat'): WebhookRefusal => ({
   route,

@@ -1,6 +1,6 @@
-import { renderTable } from '../cli/render-table.js';
-import { REAP_REASONS } from './reap-reason.js';
-import type { Report } from './report.js';
+import { REAP_REASONS } from '../report/reap-reason.js';
+import type { Report } from '../report/report.js';
+import { renderTable } from './render-table.js';
 
 const fmt = (n: number | null | undefined, digits = 1): string =>
   n === null || n === undefined
