@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import type { WebhookDeps } from './handlers/deps.js';
 import { sampledRefusalLog } from './handlers/refusal-log.js';
 import type { Logger } from './logger.js';
-import type { SharedBudgetStats } from './rate/shared-rate-budget.js';
+import type { SharedBudgetStats } from './rate/budget-stats.js';
 import type { Reaper } from './reaper/types.js';
 import type { ReportSource } from './report/generate-report.js';
 import { type ActivityCoalescer, coalesceActivity } from './sessions/activity-coalescer.js';

@@ -2,6 +2,7 @@ import type { Clock, Sleep } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AdaptiveRateOptions } from './adaptive-rate.js';
+import { safeRate } from './slot-math.js';
 
 /** Options of {@link SharedRateBudget}. Times in ms. */
 export interface SharedRateBudgetOptions {
@@ -125,9 +126,7 @@ export function resolveBudgetOptions(options: SharedRateBudgetOptions): Resolved
   check('lateToleranceMs', resolved.lateToleranceMs >= 0, resolved.lateToleranceMs, '>= 0');
   const batchMin = resolved.batchMin;
   check('batchMin', Number.isInteger(batchMin) && batchMin >= 1, batchMin, 'an integer >= 1');
-  const rate =
-    (quota * resolved.windowMs) /
-    (resolved.windowMs + resolved.jitterMarginMs + resolved.lateToleranceMs);
+  const rate = safeRate(quota, resolved);
   resolved.batchMax = options.batchMax ?? Math.max(batchMin, Math.ceil(rate / 10));
   check(
     'batchMax',

@@ -6,61 +6,22 @@ import {
   resolveBudgetOptions,
   type SharedRateBudgetOptions,
 } from './budget-options.js';
-import { type Lane, LaneWaiters } from './lane-waiters.js';
+import { BudgetStats, type SharedBudgetStats } from './budget-stats.js';
+import { FallbackWindow } from './fallback-window.js';
 import type { RateBudget } from './rate-budget.js';
 import { SlidingWindowLimiter } from './sliding-window-limiter.js';
 import { batchSlots, planReservation, safeRate, slotIntervalUs } from './slot-math.js';
 import type { SlotStore } from './slot-store.js';
-
-/** How long an event-loop stall keeps this process's slots sparser. */
-const STALL_MEMORY_MS = 10_000;
-/** The widest a stall makes the spacing margin (the rate stays above 80% of the quota). */
-const MAX_STALL_MARGIN_MS = 250;
-
-/** What a budget has done so far (for benches, logs and tests). */
-export interface SharedBudgetStats {
-  /** Conditional writes on the timeline, failed ones included. */
-  writes: number;
-  failedWrites: number;
-  reserved: number;
-  granted: number;
-  /** Reserved slots nobody used in time (the process stopped or had no caller waiting). */
-  expired: number;
-  /** Grants made by the local share while the timeline could not be reached. */
-  fallbackGrants: number;
-  /** Times the budget fell back to its local share. */
-  fallbacks: number;
-  /** Batches reserved with a cold start's gap after them. */
-  coldGaps: number;
-  /** Time callers waited for their slot, per lane: count, mean and max in ms. */
-  wait: Record<Lane, { count: number; meanMs: number; maxMs: number }>;
-}
+import { StallTracker } from './stall-tracker.js';
+import { type Lane, WaiterQueue } from './waiter-queue.js';
 
 /**
  * A {@link RateBudget} shared by every process through one timeline item
- * (see slot-math.ts for the spacing proof). Each process keeps the slots
- * it reserved and lets one caller go at each slot's time, never before it
- * and never more than `lateToleranceMs` after it, so sends are paced over
- * the timeline instead of bursting per batch.
- *
- * Lanes: within the process priority callers take the next slot first; on
- * the timeline a bulk reservation waits while the tail is more than
- * `bulkLookaheadMs` ahead, a priority one only past `priorityLookaheadMs`.
- * So a backlog keeps the tail within ~1 s of now and a webhook in any
- * process gets a slot within about that, however large the backlog.
- *
- * Cold start: a process's first calls (and its first after 10 s without
- * one) leave late and bunch with the next ones, so their batch is followed
- * by up to `coldStartGapMs` of empty timeline (one slot per call at most).
- *
- * Fallback: when a write fails (unreachable, throttled, timed out) the
- * process uses a local sliding-window limiter at `fallbackShare` of the
- * quota and tries the timeline again later (5 s, doubling up to 60 s).
- * Slots it still holds stay valid. Switching either way waits one widened
- * window after the other mode's last grant, so the two never add up in one
- * window. A process cut off while others still reach the timeline can add
- * its share on top of theirs; the engine's adaptive rate absorbs that rare
- * overlap (throttled calls are retried, never lost).
+ * (slot-math.ts has the spacing proof). Each process reserves batches of
+ * slots and lets one caller go at each slot's time, priority callers first.
+ * When the item cannot be reached it falls back to a local share of the
+ * quota (docs/architecture.md, "Rate", has the lanes, cold starts and the
+ * fallback).
  */
 export class SharedRateBudget implements RateBudget {
   private readonly o: ResolvedBudgetOptions;
@@ -72,9 +33,8 @@ export class SharedRateBudget implements RateBudget {
   private readonly widenedMs: number;
   /** Whether the last write found another process's append (see PlanInput.contended). */
   private contended = false;
-  /** Worst recent event-loop stall seen by the pump, and when (see noteLateness). */
-  private stallMs = 0;
-  private stallAt = Number.NEGATIVE_INFINITY;
+  /** A stall spaces the batches reserved for the next 10 s by its length, at most 250 ms. */
+  private readonly stalls: StallTracker;
   /**
    * Most slots held for bulk callers: two batches, one when the timeline is
    * crowded (our last batch started past half the bulk lookahead), so up
@@ -83,30 +43,17 @@ export class SharedRateBudget implements RateBudget {
   private maxHeld: number;
   private readonly adaptive: AdaptiveRate | undefined;
   private readonly fallback: SlidingWindowLimiter;
-  private readonly waiters = new LaneWaiters();
-  private readonly waited: Record<Lane, { count: number; totalMs: number; maxMs: number }> = {
-    priority: { count: 0, totalMs: 0, maxMs: 0 },
-    bulk: { count: 0, totalMs: 0, maxMs: 0 },
-  };
+  private readonly waiters = new WaiterQueue();
   private slots: number[] = [];
   private knownNextUs: number | undefined;
   private pumping = false;
   private refilling = false;
   private change = new AbortController();
-  private fallbackUntil = Number.NEGATIVE_INFINITY;
-  private retryMs: number;
+  private readonly fallbackWindow: FallbackWindow;
   private lastSharedGrant = Number.NEGATIVE_INFINITY;
   private lastFallbackGrant = Number.NEGATIVE_INFINITY;
-  private readonly counters: Omit<SharedBudgetStats, 'wait'> = {
-    writes: 0,
-    failedWrites: 0,
-    reserved: 0,
-    granted: 0,
-    expired: 0,
-    fallbackGrants: 0,
-    fallbacks: 0,
-    coldGaps: 0,
-  };
+  private readonly figures = new BudgetStats();
+  private readonly counters = this.figures.counters;
 
   constructor(
     private readonly store: SlotStore,
@@ -119,7 +66,8 @@ export class SharedRateBudget implements RateBudget {
     this.logger = options.logger ?? silentLogger;
     this.baseRate = safeRate(this.o.quota, this.o);
     this.widenedMs = this.o.windowMs + this.o.jitterMarginMs + this.o.lateToleranceMs;
-    this.retryMs = this.o.retrySharedAfterMs;
+    this.fallbackWindow = new FallbackWindow(this.o.retrySharedAfterMs, this.o.maxRetrySharedMs);
+    this.stalls = new StallTracker(this.o.jitterMarginMs);
     this.maxHeld = 2 * this.o.batchMax;
     this.adaptive =
       options.adaptive === false
@@ -165,7 +113,7 @@ export class SharedRateBudget implements RateBudget {
 
   /** A call left `delayMs` after its slot: spaced like after an event-loop stall of that length. */
   onSendDelay(delayMs: number): void {
-    this.noteLateness(delayMs, this.clock());
+    this.stalls.note(delayMs, this.clock());
   }
 
   onThrottled(): void {
@@ -183,32 +131,13 @@ export class SharedRateBudget implements RateBudget {
     const now = this.clock();
     if (this.inFallback(now)) return this.fallback.currentRate();
     const adaptive = this.adaptive?.current() ?? this.baseRate;
-    const stall = now - this.stallAt < STALL_MEMORY_MS ? this.stallMs : 0;
-    if (stall <= this.o.jitterMarginMs) return adaptive;
-    const widened = Math.min(MAX_STALL_MARGIN_MS, stall);
-    return Math.min(adaptive, safeRate(this.o.quota, { ...this.o, jitterMarginMs: widened }));
-  }
-
-  /**
-   * The pump woke `lateMs` after its slot: the event loop stalled. Calls
-   * granted just before a stall leave when it ends, bunched with those
-   * granted after it, so they reach the server closer together than their
-   * slots: this process spaces the batches it reserves for the next 10 s
-   * by the worst recent stall instead of the jitter margin (at most 250 ms,
-   * 80% of the quota), so its sparser slots make up for the bunching.
-   */
-  private noteLateness(lateMs: number, now: number): void {
-    if (lateMs <= this.o.jitterMarginMs) return;
-    if (now - this.stallAt >= STALL_MEMORY_MS || lateMs > this.stallMs) this.stallMs = lateMs;
-    this.stallAt = now;
+    const margin = this.stalls.marginMs(now);
+    if (margin <= this.o.jitterMarginMs) return adaptive;
+    return Math.min(adaptive, safeRate(this.o.quota, { ...this.o, jitterMarginMs: margin }));
   }
 
   stats(): SharedBudgetStats {
-    const wait = (lane: Lane) => {
-      const { count, totalMs, maxMs } = this.waited[lane];
-      return { count, meanMs: count ? Math.round(totalMs / count) : 0, maxMs };
-    };
-    return { ...this.counters, wait: { priority: wait('priority'), bulk: wait('bulk') } };
+    return this.figures.snapshot();
   }
 
   /** No slot held and none granted lately: the next calls are a cold start's (see coldStartGapMs). */
@@ -217,7 +146,7 @@ export class SharedRateBudget implements RateBudget {
   }
 
   private inFallback(now: number): boolean {
-    return now < this.fallbackUntil;
+    return this.fallbackWindow.active(now);
   }
 
   /** Serves callers one slot at a time until none waits. */
@@ -234,7 +163,7 @@ export class SharedRateBudget implements RateBudget {
             const target = Math.ceil(releaseAt);
             await this.pause(releaseAt - now);
             const woke = this.clock();
-            if (woke > target) this.noteLateness(woke - target, woke);
+            if (woke > target) this.stalls.note(woke - target, woke);
           } else this.grantShared(now, Math.max(next, now));
           continue;
         }
@@ -266,11 +195,7 @@ export class SharedRateBudget implements RateBudget {
   private release(now: number, slotAt: number): boolean {
     const waiter = this.waiters.release(slotAt);
     if (!waiter) return false;
-    this.counters.granted++;
-    const stats = this.waited[waiter.lane];
-    stats.count++;
-    stats.totalMs += now - waiter.since;
-    stats.maxMs = Math.max(stats.maxMs, now - waiter.since);
+    this.figures.granted(waiter.lane, now - waiter.since);
     return true;
   }
 
@@ -388,23 +313,18 @@ export class SharedRateBudget implements RateBudget {
   }
 
   private enterFallback(error: unknown): void {
-    const now = this.clock();
-    if (!this.inFallback(now)) {
-      this.counters.fallbacks++;
-      this.logger.warn('rate budget: timeline unreachable, using the local share', {
-        share: this.o.fallbackShare,
-        retryInMs: this.retryMs,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-    this.fallbackUntil = now + this.retryMs;
-    this.retryMs = Math.min(this.o.maxRetrySharedMs, this.retryMs * 2);
+    const { started, retryInMs } = this.fallbackWindow.enter(this.clock());
+    if (!started) return;
+    this.counters.fallbacks++;
+    this.logger.warn('rate budget: timeline unreachable, using the local share', {
+      share: this.o.fallbackShare,
+      retryInMs,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 
   private leaveFallback(): void {
-    if (this.retryMs === this.o.retrySharedAfterMs) return;
-    this.retryMs = this.o.retrySharedAfterMs;
-    this.logger.info('rate budget: timeline reachable again');
+    if (this.fallbackWindow.leave()) this.logger.info('rate budget: timeline reachable again');
   }
 
   /** Sleeps up to `ms`, waking early on any change (a caller, a batch, a fallback). */

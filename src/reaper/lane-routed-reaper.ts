@@ -1,5 +1,5 @@
-import type { Lane } from '../rate/lane-waiters.js';
 import type { RateBudget } from '../rate/rate-budget.js';
+import type { Lane } from '../rate/waiter-queue.js';
 import type { Reaper, ReapOptions, ReapSummary } from './types.js';
 
 /** A budget with priority lanes (a {@link SharedRateBudget}). */

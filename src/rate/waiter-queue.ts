@@ -14,8 +14,11 @@ interface Waiter {
   detach: () => void;
 }
 
-/** Callers waiting for a slot: priority ones are served first, each lane in arrival order. */
-export class LaneWaiters {
+/**
+ * Callers waiting for a slot, each until it is released or its signal
+ * aborts: priority ones are served first, each lane in arrival order.
+ */
+export class WaiterQueue {
   private readonly queues: Record<Lane, Waiter[]> = { priority: [], bulk: [] };
 
   get size(): number {
