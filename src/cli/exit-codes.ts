@@ -1,4 +1,4 @@
-/** Exit statuses of the `car-reaper` CLI (DESIGN.md). */
+/** Exit statuses of the `car-reaper` CLI (the README's "Exit status"). */
 export const ExitCode = {
   /** The command ran; a reap cycle that recorded failures still ran. */
   ok: 0,

@@ -2,7 +2,9 @@ import type { DueReason } from '../sessions/session-store.js';
 
 /** The reaper engine's public contract, shared by the schedule, webhook and manual triggers. */
 
-export type Trigger = 'schedule' | 'webhook' | 'manual';
+/** What started a run: the schedule, a webhook, or an operator (manual invoke, CLI). */
+export const TRIGGERS = ['schedule', 'webhook', 'manual'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
 
 export interface ReapOptions {
   trigger: Trigger;

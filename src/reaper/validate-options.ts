@@ -1,9 +1,7 @@
 import { ValidationError } from '../errors.js';
 import { assertUserId } from '../sessions/validation.js';
 import { finiteAtLeast, integerAtLeast } from './settings.js';
-import type { ReapOptions } from './types.js';
-
-const TRIGGERS = ['schedule', 'webhook', 'manual'];
+import { type ReapOptions, TRIGGERS } from './types.js';
 
 /**
  * Checks a run's options (they come from Lambda payloads and the CLI) and
