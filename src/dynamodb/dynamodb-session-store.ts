@@ -26,12 +26,11 @@ import {
 } from '../sessions/session-store.js';
 import {
   assertClassName,
-  assertNumberAtLeast,
-  assertText,
   assertTimestamp,
   assertUserId,
   assertUserIds,
 } from '../sessions/validation.js';
+import { assertNumberAtLeast, assertText } from '../validation.js';
 import {
   type ActivityIndexing,
   DueMarks,

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors.js';
 import type { ReapOptions } from '../reaper/types.js';
-import { booleanField, integerField, userIdListField } from '../webhook/fields.js';
+import { assertBoolean, assertNumberAtLeast } from '../validation.js';
+import { assertPayloadUserIds } from '../webhook/payloads.js';
 
 /** The keys a manual reap payload may carry; anything else is refused so a typo fails fast. */
 export const REAP_PAYLOAD_KEYS = [
@@ -49,19 +50,28 @@ export function parseReapPayload(input: unknown): ManualReapOptions {
       `unknown key; allowed keys are ${REAP_PAYLOAD_KEYS.join(', ')}`,
     );
   }
+  const { dryRun, idleTimeoutSeconds, maxAgeSeconds, limit, userIds } = payload;
   const options: ManualReapOptions = {};
-  if (payload.dryRun !== undefined) options.dryRun = booleanField('dryRun', payload.dryRun);
-  if (payload.idleTimeoutSeconds !== undefined) {
-    options.idleTimeoutMs =
-      integerField('idleTimeoutSeconds', payload.idleTimeoutSeconds, 1) * 1000;
+  if (dryRun !== undefined) {
+    assertBoolean(dryRun, 'dryRun');
+    options.dryRun = dryRun;
   }
-  if (payload.maxAgeSeconds !== undefined) {
+  if (idleTimeoutSeconds !== undefined) {
+    assertNumberAtLeast(idleTimeoutSeconds, 'idleTimeoutSeconds', 1, { integer: true });
+    options.idleTimeoutMs = idleTimeoutSeconds * 1000;
+  }
+  if (maxAgeSeconds !== undefined) {
     // 0 turns the age cap off, as MAX_SESSION_AGE_SECONDS=0 does.
-    options.maxAgeMs = integerField('maxAgeSeconds', payload.maxAgeSeconds, 0) * 1000;
+    assertNumberAtLeast(maxAgeSeconds, 'maxAgeSeconds', 0, { integer: true });
+    options.maxAgeMs = maxAgeSeconds * 1000;
   }
-  if (payload.limit !== undefined) options.limit = integerField('limit', payload.limit, 1);
-  if (payload.userIds !== undefined) {
-    options.userIds = userIdListField('userIds', payload.userIds, MAX_REAP_USER_IDS);
+  if (limit !== undefined) {
+    assertNumberAtLeast(limit, 'limit', 1, { integer: true });
+    options.limit = limit;
+  }
+  if (userIds !== undefined) {
+    assertPayloadUserIds(userIds, 'userIds', MAX_REAP_USER_IDS);
+    options.userIds = [...new Set(userIds)];
   }
   return options;
 }

@@ -1,3 +1,6 @@
+import { ValidationError } from '../errors.js';
+import { assertNumberAbove } from '../validation.js';
+
 /**
  * The rate a client may send at, cut on throttling and regrown on success.
  *
@@ -45,10 +48,10 @@ export class AdaptiveRate {
   private readonly cooldownMs: number;
 
   constructor(private readonly options: AdaptiveRateOptions) {
-    if (!(options.maxRate > 0))
-      throw new RangeError(`maxRate: must be > 0, got ${options.maxRate}`);
+    assertNumberAbove(options.maxRate, 'maxRate', 0);
     this.beta = options.beta ?? 0.7;
-    if (!(this.beta > 0 && this.beta < 1)) throw new RangeError(`beta: must be in (0, 1)`);
+    assertNumberAbove(this.beta, 'beta', 0);
+    if (this.beta >= 1) throw new ValidationError('beta', `must be below 1, got ${this.beta}`);
     this.minRate = Math.min(
       options.maxRate,
       Math.max(1, (options.minFraction ?? 0.1) * options.maxRate),

@@ -1,6 +1,7 @@
 import type { Clock, Sleep } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { assertNumberAbove, assertNumberAtLeast } from '../validation.js';
 import type { AdaptiveRateOptions } from './adaptive-rate.js';
 import { safeRate } from './slot-math.js';
 
@@ -96,14 +97,10 @@ export type ResolvedBudgetOptions = Required<
   Omit<SharedRateBudgetOptions, 'adaptive' | 'clock' | 'sleep' | 'random' | 'logger'>
 > & { maxRetrySharedMs: number };
 
-const check = (field: string, ok: boolean, value: unknown, rule: string): void => {
-  if (!ok) throw new ValidationError(field, `must be ${rule}, got ${String(value)}`);
-};
-
 /** Fills the defaults; throws a ValidationError naming the first bad option. */
 export function resolveBudgetOptions(options: SharedRateBudgetOptions): ResolvedBudgetOptions {
   const { quota } = options;
-  check('quota', Number.isInteger(quota) && quota >= 1, quota, 'an integer >= 1');
+  assertNumberAtLeast(quota, 'quota', 1, { integer: true });
   const resolved = {
     quota,
     windowMs: options.windowMs ?? 1000,
@@ -121,36 +118,27 @@ export function resolveBudgetOptions(options: SharedRateBudgetOptions): Resolved
     retrySharedAfterMs: options.retrySharedAfterMs ?? 5000,
     maxRetrySharedMs: MAX_RETRY_SHARED_MS,
   };
-  check('windowMs', resolved.windowMs > 0, resolved.windowMs, '> 0');
-  check('jitterMarginMs', resolved.jitterMarginMs >= 0, resolved.jitterMarginMs, '>= 0');
-  check('lateToleranceMs', resolved.lateToleranceMs >= 0, resolved.lateToleranceMs, '>= 0');
-  const batchMin = resolved.batchMin;
-  check('batchMin', Number.isInteger(batchMin) && batchMin >= 1, batchMin, 'an integer >= 1');
-  const rate = safeRate(quota, resolved);
-  resolved.batchMax = options.batchMax ?? Math.max(batchMin, Math.ceil(rate / 10));
-  check(
-    'batchMax',
-    Number.isInteger(resolved.batchMax) && resolved.batchMax >= batchMin,
-    resolved.batchMax,
-    'an integer >= batchMin',
-  );
-  check('gatherMs', resolved.gatherMs >= 0, resolved.gatherMs, '>= 0');
-  check('bulkLookaheadMs', resolved.bulkLookaheadMs >= 0, resolved.bulkLookaheadMs, '>= 0');
-  check(
-    'priorityLookaheadMs',
-    resolved.priorityLookaheadMs >= resolved.bulkLookaheadMs,
+  assertNumberAbove(resolved.windowMs, 'windowMs', 0);
+  assertNumberAtLeast(resolved.jitterMarginMs, 'jitterMarginMs', 0);
+  assertNumberAtLeast(resolved.lateToleranceMs, 'lateToleranceMs', 0);
+  assertNumberAtLeast(resolved.batchMin, 'batchMin', 1, { integer: true });
+  resolved.batchMax =
+    options.batchMax ?? Math.max(resolved.batchMin, Math.ceil(safeRate(quota, resolved) / 10));
+  assertNumberAtLeast(resolved.batchMax, 'batchMax', resolved.batchMin, { integer: true });
+  assertNumberAtLeast(resolved.gatherMs, 'gatherMs', 0);
+  assertNumberAtLeast(resolved.bulkLookaheadMs, 'bulkLookaheadMs', 0);
+  assertNumberAtLeast(
     resolved.priorityLookaheadMs,
-    '>= bulkLookaheadMs',
+    'priorityLookaheadMs',
+    resolved.bulkLookaheadMs,
   );
-  check('prefetchLeadMs', resolved.prefetchLeadMs >= 0, resolved.prefetchLeadMs, '>= 0');
-  check('coldStartGapMs', resolved.coldStartGapMs >= 0, resolved.coldStartGapMs, '>= 0');
-  check('coldAfterMs', resolved.coldAfterMs > 0, resolved.coldAfterMs, '> 0');
-  check(
-    'fallbackShare',
-    resolved.fallbackShare > 0 && resolved.fallbackShare <= 1,
-    resolved.fallbackShare,
-    'in (0, 1]',
-  );
-  check('retrySharedAfterMs', resolved.retrySharedAfterMs > 0, resolved.retrySharedAfterMs, '> 0');
+  assertNumberAtLeast(resolved.prefetchLeadMs, 'prefetchLeadMs', 0);
+  assertNumberAtLeast(resolved.coldStartGapMs, 'coldStartGapMs', 0);
+  assertNumberAbove(resolved.coldAfterMs, 'coldAfterMs', 0);
+  assertNumberAbove(resolved.fallbackShare, 'fallbackShare', 0);
+  if (resolved.fallbackShare > 1) {
+    throw new ValidationError('fallbackShare', `must be at most 1, got ${resolved.fallbackShare}`);
+  }
+  assertNumberAbove(resolved.retrySharedAfterMs, 'retrySharedAfterMs', 0);
   return resolved;
 }

@@ -1,3 +1,5 @@
+import { assertNumberAtLeast } from '../validation.js';
+
 /**
  * The times of the last `capacity` sends, in a fixed ring buffer: O(1) to
  * record and to look up the n-th most recent, no allocation per call.
@@ -8,9 +10,7 @@ export class SendLog {
   private count = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new RangeError(`capacity: must be an integer >= 1, got ${capacity}`);
-    }
+    assertNumberAtLeast(capacity, 'capacity', 1, { integer: true });
     this.times = new Float64Array(capacity);
   }
 

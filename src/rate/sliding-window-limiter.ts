@@ -1,4 +1,5 @@
 import { type Clock, realSleep, type Sleep, systemClock } from '../clock.js';
+import { assertNumberAbove, assertNumberAtLeast } from '../validation.js';
 import { AdaptiveRate, type AdaptiveRateOptions } from './adaptive-rate.js';
 import type { RateBudget } from './rate-budget.js';
 import { SendLog } from './send-log.js';
@@ -47,13 +48,9 @@ export class SlidingWindowLimiter implements RateBudget {
 
   constructor(private readonly options: SlidingWindowLimiterOptions) {
     const { quota, windowMs = 1000, jitterMarginMs = DEFAULT_JITTER_MARGIN_MS } = options;
-    if (!Number.isInteger(quota) || quota < 1) {
-      throw new RangeError(`quota: must be an integer >= 1, got ${quota}`);
-    }
-    if (!(windowMs > 0)) throw new RangeError(`windowMs: must be > 0, got ${windowMs}`);
-    if (!(jitterMarginMs >= 0)) {
-      throw new RangeError(`jitterMarginMs: must be >= 0, got ${jitterMarginMs}`);
-    }
+    assertNumberAtLeast(quota, 'quota', 1, { integer: true });
+    assertNumberAbove(windowMs, 'windowMs', 0);
+    assertNumberAtLeast(jitterMarginMs, 'jitterMarginMs', 0);
     this.log = new SendLog(quota);
     this.windowMs = windowMs;
     this.stalls = new StallTracker(jitterMarginMs);

@@ -1,3 +1,5 @@
+import { assertNumberAtLeast } from '../validation.js';
+
 /**
  * Exponential backoff with "full jitter": the delay before retry n is drawn
  * uniformly from [0, min(cap, base * 2^n)). Spreading retries over the whole
@@ -24,12 +26,10 @@ export const THROTTLE_BASE_MS = 500;
 
 /**
  * Delay in ms before retry number `retry` (0 for the first retry).
- * @throws RangeError for a negative or non-integer `retry`.
+ * @throws ValidationError for a negative or non-integer `retry`.
  */
 export function fullJitterBackoff(retry: number, options: BackoffOptions = {}): number {
-  if (!Number.isInteger(retry) || retry < 0) {
-    throw new RangeError(`retry: must be an integer >= 0, got ${retry}`);
-  }
+  assertNumberAtLeast(retry, 'retry', 0, { integer: true });
   const { baseMs = RETRY_BASE_MS, capMs = 10_000, random = Math.random } = options;
   // 2 ** retry overflows to Infinity for large retries; min() keeps it at the cap.
   const ceiling = Math.min(capMs, baseMs * 2 ** retry);

@@ -1,3 +1,5 @@
+import { assertNumberAbove, assertNumberAtLeast } from '../validation.js';
+
 /**
  * How many DestroySession calls to keep in flight. By Little's law the calls
  * in flight L equal the arrival rate times the time each spends in flight
@@ -43,10 +45,8 @@ export function defaultConcurrency(options: ConcurrencyOptions): number {
     min = 4,
     max = 256,
   } = options;
-  if (!(quotaRps > 0)) throw new RangeError(`quotaRps: must be > 0, got ${quotaRps}`);
-  if (!(expectedLatencyMs >= 0)) {
-    throw new RangeError(`expectedLatencyMs: must be >= 0, got ${expectedLatencyMs}`);
-  }
+  assertNumberAbove(quotaRps, 'quotaRps', 0);
+  assertNumberAtLeast(expectedLatencyMs, 'expectedLatencyMs', 0);
   const littles = Math.ceil(quotaRps * (expectedLatencyMs / 1000) * safetyFactor);
   return Math.min(max, Math.max(min, littles));
 }
@@ -57,9 +57,7 @@ export function defaultConcurrency(options: ConcurrencyOptions): number {
  */
 export function resolveConcurrency(quotaRps: number, configured?: number): number {
   if (configured !== undefined) {
-    if (!Number.isInteger(configured) || configured < 1) {
-      throw new RangeError(`concurrency: must be an integer >= 1, got ${configured}`);
-    }
+    assertNumberAtLeast(configured, 'concurrency', 1, { integer: true });
     return configured;
   }
   return defaultConcurrency({ quotaRps });

@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { assertUserId } from '../sessions/validation.js';
-import { finiteAtLeast, integerAtLeast } from './settings.js';
+import { assertNumberAtLeast } from '../validation.js';
 import { type ReapOptions, TRIGGERS } from './types.js';
 
 /**
@@ -12,13 +12,14 @@ export function validateReapOptions(options: ReapOptions): string[] | undefined 
   if (!TRIGGERS.includes(options.trigger)) {
     throw new ValidationError('trigger', `must be one of ${TRIGGERS.join(', ')}`);
   }
-  if (options.deadline !== undefined) finiteAtLeast('deadline', options.deadline, 0);
-  if (options.idleTimeoutMs !== undefined) finiteAtLeast('idleTimeoutMs', options.idleTimeoutMs, 1);
-  if (options.disconnectGraceMs !== undefined) {
-    finiteAtLeast('disconnectGraceMs', options.disconnectGraceMs, 0);
+  const { deadline, idleTimeoutMs, disconnectGraceMs, maxAgeMs, limit } = options;
+  if (deadline !== undefined) assertNumberAtLeast(deadline, 'deadline', 0);
+  if (idleTimeoutMs !== undefined) assertNumberAtLeast(idleTimeoutMs, 'idleTimeoutMs', 1);
+  if (disconnectGraceMs !== undefined) {
+    assertNumberAtLeast(disconnectGraceMs, 'disconnectGraceMs', 0);
   }
-  if (options.maxAgeMs !== undefined) finiteAtLeast('maxAgeMs', options.maxAgeMs, 0);
-  if (options.limit !== undefined) integerAtLeast('limit', options.limit, 0);
+  if (maxAgeMs !== undefined) assertNumberAtLeast(maxAgeMs, 'maxAgeMs', 0);
+  if (limit !== undefined) assertNumberAtLeast(limit, 'limit', 0, { integer: true });
   if (options.userIds === undefined) return undefined;
   if (!Array.isArray(options.userIds)) throw new ValidationError('userIds', 'must be an array');
   const seen = new Set<string>();

@@ -30,6 +30,3 @@ export const RESERVED_USER_ID_PREFIX = '__car-reaper#';
 export const DESTROYED_RETENTION_MS = 7 * 24 * 3600 * 1000;
 /** How long a failed item stays (operators need time to look at it). @default 30 days */
 export const FAILED_RETENTION_MS = 30 * 24 * 3600 * 1000;
-
-/** Longest accepted user id, in characters. */
-export const MAX_USER_ID_LENGTH = 256;

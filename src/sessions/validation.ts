@@ -1,6 +1,10 @@
 import { ValidationError } from '../errors.js';
 import { CLASS_NAME_PATTERN } from '../policies/session-classes.js';
-import { MAX_USER_ID_LENGTH, RESERVED_USER_ID_PREFIX } from './schema.js';
+import { describeType, describeValue } from '../validation.js';
+import { RESERVED_USER_ID_PREFIX } from './schema.js';
+
+/** Longest user id accepted, in characters (CAR documents none; this keeps items small). */
+export const MAX_USER_ID_LENGTH = 256;
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
@@ -8,7 +12,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 /** Throws a {@link ValidationError} naming `field` unless `value` is a usable CAR user id. */
 export function assertUserId(value: unknown, field = 'userId'): asserts value is string {
   if (typeof value !== 'string') {
-    throw new ValidationError(field, `must be a string, got ${describe(value)}`);
+    throw new ValidationError(field, `must be a string, got ${describeType(value)}`);
   }
   if (value.length === 0) throw new ValidationError(field, 'must not be empty');
   if (value.length > MAX_USER_ID_LENGTH) {
@@ -25,10 +29,23 @@ export function assertUserId(value: unknown, field = 'userId'): asserts value is
   }
 }
 
-/** Validates a list of user ids, naming the offending element (`userIds[3]`). */
-export function assertUserIds(value: unknown, field = 'userIds'): asserts value is string[] {
+/**
+ * Validates a list of user ids, naming the offending element (`userIds[3]`);
+ * with `max`, a list of 1 to `max` ids.
+ */
+export function assertUserIds(
+  value: unknown,
+  field = 'userIds',
+  { max }: { max?: number } = {},
+): asserts value is string[] {
   if (!Array.isArray(value)) {
-    throw new ValidationError(field, `must be an array of user ids, got ${describe(value)}`);
+    throw new ValidationError(field, `must be an array of strings, got ${describeType(value)}`);
+  }
+  if (max !== undefined) {
+    if (value.length === 0) throw new ValidationError(field, 'must not be empty');
+    if (value.length > max) {
+      throw new ValidationError(field, `must hold at most ${max} ids, got ${value.length}`);
+    }
   }
   value.forEach((userId, index) => {
     assertUserId(userId, `${field}[${index}]`);
@@ -43,7 +60,7 @@ export function assertClassName(value: unknown, field = 'class'): asserts value 
   if (typeof value !== 'string' || !CLASS_NAME_PATTERN.test(value)) {
     throw new ValidationError(
       field,
-      `must be 1-64 of A-Z, a-z, 0-9, _, ., - (starting with a letter or digit), got ${describe(value)}`,
+      `must be 1-64 of A-Z, a-z, 0-9, _, ., - (starting with a letter or digit), got ${describeValue(value)}`,
     );
   }
 }
@@ -51,7 +68,10 @@ export function assertClassName(value: unknown, field = 'class'): asserts value 
 /** Throws unless `value` is a finite, non-negative epoch-millisecond timestamp. */
 export function assertTimestamp(value: unknown, field: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ValidationError(field, `must be a finite number (epoch ms), got ${describe(value)}`);
+    throw new ValidationError(
+      field,
+      `must be a finite number (epoch ms), got ${describeValue(value)}`,
+    );
   }
   if (value < 0) throw new ValidationError(field, `must not be negative, got ${value}`);
 }
@@ -76,40 +96,4 @@ export function assertNotFarFuture(
       `must not be more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes in the future (epoch milliseconds), got ${value}`,
     );
   }
-}
-
-/** Throws unless `value` is a finite number >= `min` (a duration or count). */
-export function assertNumberAtLeast(
-  value: unknown,
-  field: string,
-  min: number,
-  { integer = false }: { integer?: boolean } = {},
-): asserts value is number {
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value < min ||
-    (integer && !Number.isInteger(value))
-  ) {
-    const kind = integer ? 'an integer' : 'a finite number';
-    throw new ValidationError(field, `must be ${kind} >= ${min}, got ${describe(value)}`);
-  }
-}
-
-/** Throws unless `value` is a non-empty string of at most `max` characters. */
-export function assertText(value: unknown, field: string, max = 4096): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new ValidationError(field, `must be a non-empty string, got ${describe(value)}`);
-  }
-  if (value.length > max) {
-    throw new ValidationError(field, `must be at most ${max} characters, got ${value.length}`);
-  }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
 }

@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
-import { integerField, userIdField, userIdListField } from './fields.js';
+import { assertUserId, assertUserIds } from '../sessions/validation.js';
+import { assertNumberAtLeast } from '../validation.js';
 
 /** Most user ids one heartbeat may carry (the 16 KiB body cap allows about this many short ids). */
 export const MAX_HEARTBEAT_BATCH = 1000;
@@ -30,6 +31,24 @@ export function assertBodyType(payload: Record<string, unknown>, path: WebhookPa
   throw new ValidationError('type', `must be "${wanted}" for POST ${path}, got ${got}`);
 }
 
+/** A user id from a payload: the store's rules (so a run never starts on an id it would refuse), and not blank. */
+export function assertPayloadUserId(value: unknown, field: string): asserts value is string {
+  assertUserId(value, field);
+  if (value.trim() === '') throw new ValidationError(field, 'must not be empty');
+}
+
+/** A list of 1 to `max` payload user ids; the caller drops duplicates (they would do the same work). */
+export function assertPayloadUserIds(
+  value: unknown,
+  field: string,
+  max: number,
+): asserts value is string[] {
+  assertUserIds(value, field, { max });
+  value.forEach((userId, index) => {
+    assertPayloadUserId(userId, `${field}[${index}]`);
+  });
+}
+
 export interface DisconnectPayload {
   userId: string;
   /** When the user disconnected, epoch ms. */
@@ -50,8 +69,9 @@ export function parseDisconnectPayload(
   signedAt: number,
   now: number,
 ): DisconnectPayload {
-  const userId = userIdField('userId', payload.userId);
-  const at = payload.at === undefined ? signedAt : integerField('at', payload.at, 0);
+  const { userId, at = signedAt } = payload;
+  assertPayloadUserId(userId, 'userId');
+  assertNumberAtLeast(at, 'at', 0, { integer: true });
   return { userId, at: Math.min(at, now) };
 }
 
@@ -66,7 +86,13 @@ export function parseHeartbeatPayload(payload: Record<string, unknown>): string[
   if (hasOne && hasMany) {
     throw new ValidationError('userIds', 'send either userId or userIds, not both');
   }
-  if (hasOne) return [userIdField('userId', payload.userId)];
-  if (hasMany) return userIdListField('userIds', payload.userIds, MAX_HEARTBEAT_BATCH);
+  if (hasOne) {
+    assertPayloadUserId(payload.userId, 'userId');
+    return [payload.userId];
+  }
+  if (hasMany) {
+    assertPayloadUserIds(payload.userIds, 'userIds', MAX_HEARTBEAT_BATCH);
+    return [...new Set(payload.userIds)];
+  }
   throw new ValidationError('userIds', 'is required (a list of user ids)');
 }
