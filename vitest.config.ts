@@ -19,6 +19,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           env,
+          // Pure tests with fakes and virtual time: sharing workers keeps the run to seconds.
+          pool: 'threads',
+          isolate: false,
         },
       },
       {
