@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { eventSecretKey } from './events/sign-event.js';
 import { loadPoliciesFile } from './policies/policies-file.js';
 import { SessionClasses } from './policies/session-classes.js';
 import { webhookKeys } from './webhook/signature.js';
@@ -59,6 +60,10 @@ export interface Config {
    * money only when the operator says what a seat-hour is worth.
    */
   seatHourPrice?: number;
+  /** `EVENTS_WEBHOOK_URL` + `EVENTS_WEBHOOK_SECRET`: outbound events, signed per Standard Webhooks. */
+  eventsWebhook?: { url: string; secret: string };
+  /** `EVENT_BUS_NAME`: EventBridge bus (name or ARN) for the same events. */
+  eventBusName?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -98,6 +103,43 @@ const url = (env: Env, name: string, fallback: string): string => {
   return raw.replace(/\/+$/, '');
 };
 
+/** `EVENTS_WEBHOOK_URL` and `EVENTS_WEBHOOK_SECRET` go together: one without the other is an error. */
+function eventsWebhook(env: Env): Config['eventsWebhook'] {
+  const rawUrl = present(env, 'EVENTS_WEBHOOK_URL');
+  const secret = present(env, 'EVENTS_WEBHOOK_SECRET');
+  if (rawUrl === undefined && secret === undefined) return undefined;
+  if (rawUrl === undefined) {
+    throw new ConfigError('EVENTS_WEBHOOK_URL', 'is required when EVENTS_WEBHOOK_SECRET is set');
+  }
+  if (secret === undefined) {
+    throw new ConfigError('EVENTS_WEBHOOK_SECRET', 'is required when EVENTS_WEBHOOK_URL is set');
+  }
+  try {
+    eventSecretKey(secret);
+  } catch (error) {
+    throw new ConfigError(
+      'EVENTS_WEBHOOK_SECRET',
+      (error as Error).message.replace(/^a webhook secret /, ''),
+    );
+  }
+  return { url: url(env, 'EVENTS_WEBHOOK_URL', rawUrl), secret };
+}
+
+/** A bus name (1-256 of `.`, `-`, `_`, `/`, letters, digits) or a bus ARN. */
+function eventBusName(env: Env): string | undefined {
+  const name = present(env, 'EVENT_BUS_NAME');
+  if (name === undefined) return undefined;
+  if (
+    !/^(arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[/.\-_A-Za-z0-9]{1,256}$/.test(name)
+  ) {
+    throw new ConfigError(
+      'EVENT_BUS_NAME',
+      `must be an EventBridge bus name or ARN, got ${JSON.stringify(name)}`,
+    );
+  }
+  return name;
+}
+
 /** Parses the environment; a missing or malformed value throws a {@link ConfigError} naming it. */
 export function loadConfig(env: Env = process.env): Config {
   const tableName = present(env, 'SESSIONS_TABLE') ?? 'car-reaper-sessions';
@@ -113,6 +155,12 @@ export function loadConfig(env: Env = process.env): Config {
   const disconnectGraceSeconds = number(env, 'DISCONNECT_GRACE_SECONDS', 90);
   const maxSessionAgeSeconds = number(env, 'MAX_SESSION_AGE_SECONDS', 0);
   const warnBeforeSeconds = number(env, 'WARN_BEFORE_SECONDS', 0);
+  if (warnBeforeSeconds >= idleTimeoutSeconds) {
+    throw new ConfigError(
+      'WARN_BEFORE_SECONDS',
+      `must be less than IDLE_TIMEOUT_SECONDS (${idleTimeoutSeconds}), got ${warnBeforeSeconds}`,
+    );
+  }
   const policiesFile = present(env, 'POLICIES_FILE');
   const classes = new SessionClasses(
     { idleTimeoutSeconds, disconnectGraceSeconds, maxSessionAgeSeconds, warnBeforeSeconds },
@@ -149,6 +197,8 @@ export function loadConfig(env: Env = process.env): Config {
       seatHourPrice === undefined
         ? undefined
         : number(env, 'SEAT_HOUR_PRICE', 0, { min: 0, integer: false }),
+    eventsWebhook: eventsWebhook(env),
+    eventBusName: eventBusName(env),
   };
 }
 

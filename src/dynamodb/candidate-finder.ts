@@ -1,13 +1,5 @@
-import {
-  type AttributeValue,
-  BatchGetItemCommand,
-  type BatchGetItemCommandInput,
-  type BatchGetItemCommandOutput,
-  type ConsumedCapacity,
-  QueryCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type ConsumedCapacity, QueryCommand } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
-import { StoreError } from '../errors.js';
 import {
   type Cutoffs,
   cutoffsOf,
@@ -22,7 +14,6 @@ import {
   type Candidate,
   type FindCandidatesOptions,
   isExemptAt,
-  type Session,
 } from '../sessions/session-store.js';
 import {
   AGE_FAMILY,
@@ -31,6 +22,7 @@ import {
   shardKey,
   shuffledShards,
 } from '../sessions/shard.js';
+import { batchGetSessions } from './batch-get-sessions.js';
 import { type Item, itemToSession } from './item-mapping.js';
 import type { StoreContext } from './store-context.js';
 
@@ -39,7 +31,7 @@ const S = (value: string): AttributeValue => ({ S: value });
 
 /** Attributes fetched for a max-age hit: those the due index projects, and lastActiveAt. */
 const SESSION_PROJECTION =
-  'userId, #state, lastActiveAt, startedAt, disconnectedAt, attempts, nextAttemptAt, leaseExpiresAt, reapedBy, version, #class, exemptUntil';
+  'userId, #state, lastActiveAt, startedAt, disconnectedAt, attempts, nextAttemptAt, leaseExpiresAt, reapedBy, version, #class, exemptUntil, warnedAt';
 
 /** One class of a search: its name (undefined for the default class) and cut-offs. */
 interface ClassSearch {
@@ -206,7 +198,11 @@ export async function* findDueCandidates(
         .flat()
         .map((item) => item.userId?.S)
         .filter((userId): userId is string => userId !== undefined && !seen.has(userId));
-      for (const session of await fetchSessions(context, userIds)) {
+      const hits = await batchGetSessions(context, userIds, {
+        what: 'max-age hits',
+        projection: SESSION_PROJECTION,
+      });
+      for (const session of hits) {
         const cutoffs = cutoffsByClass.get(session.class) ?? searches[0]?.cutoffs;
         if (cutoffs && dueForAge(session, cutoffs)) accept({ session, reason: 'max-age' });
       }
@@ -267,37 +263,4 @@ async function queryPage(context: StoreContext, cursor: Cursor, pageSize: number
   } catch (error) {
     throw await context.translate(error, `Query (${cursor.index} index)`);
   }
-}
-
-/** Fetches sessions by user id (BatchGetItem, 100 keys a call, unprocessed keys retried). */
-async function fetchSessions(context: StoreContext, userIds: string[]): Promise<Session[]> {
-  const sessions: Session[] = [];
-  for (let start = 0; start < userIds.length; start += 100) {
-    let keys: Record<string, AttributeValue>[] | undefined = userIds
-      .slice(start, start + 100)
-      .map((userId) => ({ userId: S(userId) }));
-    for (let round = 0; keys && keys.length > 0; round++) {
-      if (round >= 8)
-        throw new StoreError('BatchGetItem kept leaving keys unprocessed', { retryable: true });
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** round));
-      const request: BatchGetItemCommandInput['RequestItems'] = {
-        [context.tableName]: {
-          Keys: keys,
-          ProjectionExpression: SESSION_PROJECTION,
-          ExpressionAttributeNames: { '#state': 'state', '#class': 'class' },
-        },
-      };
-      const output: BatchGetItemCommandOutput = await context.client
-        .send(new BatchGetItemCommand({ RequestItems: request, ReturnConsumedCapacity: 'TOTAL' }))
-        .catch(async (error: unknown) => {
-          throw await context.translate(error, 'BatchGetItem (max-age hits)');
-        });
-      const items = output.Responses?.[context.tableName] ?? [];
-      context.readStats.itemsFetched += items.length;
-      context.readStats.consumedCapacity += capacityOf(output.ConsumedCapacity);
-      sessions.push(...items.map(itemToSession));
-      keys = output.UnprocessedKeys?.[context.tableName]?.Keys;
-    }
-  }
-  return sessions;
 }

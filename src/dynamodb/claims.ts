@@ -86,11 +86,14 @@ export async function claimSession(
 ): Promise<ClaimResult> {
   const token = randomUUID();
   const stillIdle = session.idleCutoff === undefined ? '' : ' AND lastActiveAt <= :idleCutoff';
+  // Warn-first: only a session warned in its current idle period, long enough ago.
+  const warned =
+    options.warnedBy === undefined ? '' : ' AND warnedAt >= lastActiveAt AND warnedAt <= :warnedBy';
   const reason = reasonOf(options, 'idle');
   const result = await runClaim(context, session.userId, options, token, reason.resolve, {
     UpdateExpression: `${CLAIM_UPDATE}${reason.update}, version = version + :one, claimVersion = version + :one${CLAIM_REMOVE}`,
     ConditionExpression:
-      `(${NOT_EXEMPT}) AND ((version = :read AND #state IN (:active, :disconnected)${stillIdle}) OR ` +
+      `(${NOT_EXEMPT}) AND ((version = :read AND #state IN (:active, :disconnected)${stillIdle}${warned}) OR ` +
       '(#state = :reaping AND leaseExpiresAt < :now AND version = claimVersion))',
     ExpressionAttributeValues: {
       ...claimValues(session.userId, options, token, reason.value),
@@ -98,6 +101,7 @@ export async function claimSession(
       ':active': S('active'),
       ':disconnected': S('disconnected'),
       ...(session.idleCutoff === undefined ? {} : { ':idleCutoff': N(session.idleCutoff) }),
+      ...(options.warnedBy === undefined ? {} : { ':warnedBy': N(options.warnedBy) }),
     },
   });
   if (result.status === 'claimed' || !isAbandonedAfterActivity(result.item, options.now)) {

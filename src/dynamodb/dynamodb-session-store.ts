@@ -17,12 +17,14 @@ import {
   type ExemptionEntry,
   type ExemptionStore,
   type FindCandidatesOptions,
+  type FindWarnableOptions,
   type Outcome,
   SESSION_STATES,
   type SendCheck,
   type Session,
   type SessionState,
   type SessionStore,
+  type Warnable,
 } from '../sessions/session-store.js';
 import {
   assertClassName,
@@ -41,9 +43,11 @@ import { findDueCandidates } from './candidate-finder.js';
 import { claimSession, claimSessionByUserId } from './claims.js';
 import { exemptSession, listSessionExemptions, removeSessionExemption } from './exemptions.js';
 import { itemToSession } from './item-mapping.js';
+import { markWarned } from './mark-warned.js';
 import { recordClaimOutcome } from './outcomes.js';
 import { markClaimSending } from './send-check.js';
 import { emptyReadStats, type ReadStats, StoreContext } from './store-context.js';
+import { findWarnableSessions } from './warning-finder.js';
 
 /** Options of {@link DynamoDbSessionStore}. */
 export interface DynamoDbSessionStoreOptions {
@@ -159,6 +163,22 @@ export class DynamoDbSessionStore implements SessionStore, ExemptionStore {
       assertNumberAtLeast(options.pageSize, 'pageSize', 1, { integer: true });
     }
     return findDueCandidates(this.context, options, this.queryConcurrency);
+  }
+
+  findWarnable(options: FindWarnableOptions): AsyncIterable<Warnable[]> {
+    assertTimestamp(options?.now, 'now');
+    assertNumberAtLeast(options.idleTimeoutMs, 'idleTimeoutMs', 0);
+    assertNumberAtLeast(options.disconnectGraceMs, 'disconnectGraceMs', 0);
+    assertNumberAtLeast(options.maxAgeMs, 'maxAgeMs', 0);
+    assertNumberAtLeast(options.warnMs, 'warnMs', 1);
+    return findWarnableSessions(this.context, options, this.queryConcurrency);
+  }
+
+  async markWarned(session: Session, at: number): Promise<boolean> {
+    assertUserId(session?.userId, 'session.userId');
+    assertNumberAtLeast(session.version, 'session.version', 0, { integer: true });
+    assertTimestamp(at, 'at');
+    return markWarned(this.context, session, at);
   }
 
   async claim(session: Session, options: ClaimOptions): Promise<ClaimResult> {

@@ -8,10 +8,13 @@ import type {
 import { type Clock, realSleep, type Sleep, systemClock } from '../clock.js';
 import { type Config, requireTencentCredentials } from '../config.js';
 import type { LiveSessionCounts } from '../drift/drift.js';
+import { createEventSink } from '../events/create-event-sink.js';
+import { MemoryOutbox } from '../events/outbox.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { RateBudget } from '../rate/rate-budget.js';
 import { SharedRateBudget } from '../rate/shared-rate-budget.js';
 import { SlidingWindowLimiter } from '../rate/sliding-window-limiter.js';
+import { type EventSink, noEvents } from '../reaper/event-sink.js';
 import { routeReapsByLane } from '../reaper/lane-routed-reaper.js';
 import { createReaper } from '../reaper/reaper.js';
 import type { ReaperSettings } from '../reaper/settings.js';
@@ -22,6 +25,7 @@ import { DynamoDbSlotStore } from './budget-slot-store.js';
 import { createDynamoDbClient, endpointOf } from './client.js';
 import { DynamoDbDeliveryLog } from './delivery-log.js';
 import { DynamoDbSessionStore, dueIndexStepFor } from './dynamodb-session-store.js';
+import { DynamoDbOutbox } from './event-outbox.js';
 import { countLiveSessions } from './live-sessions.js';
 import { DynamoDbOutcomeCounts } from './outcome-counts.js';
 
@@ -40,6 +44,8 @@ export interface Runtime {
   outcomeCounts?: DynamoDbOutcomeCounts;
   /** Counts the table's live sessions (when the sessions are in DynamoDB). */
   liveSessions?: () => Promise<LiveSessionCounts>;
+  /** Where the reaper publishes its events (EVENTS_WEBHOOK_URL, EVENT_BUS_NAME). */
+  events: EventSink;
   /** Closes the clients' keep-alive sockets (the CLI exits cleanly after it). */
   close(): Promise<void>;
 }
@@ -63,6 +69,8 @@ export interface RuntimeOverrides {
   clock?: Clock;
   sleep?: Sleep;
   logger?: Logger;
+  /** @default the sinks the config names (webhook, EventBridge), or none */
+  events?: EventSink;
   /**
    * Tencent credentials for the CAR client: a static pair, or a provider
    * called before each request (the Lambda reads them from SSM).
@@ -158,6 +166,18 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   const outcomeCounts = countsClient
     ? new DynamoDbOutcomeCounts({ client: countsClient, tableName: config.tableName, logger })
     : undefined;
+  // Undelivered events wait in the sessions table (an in-memory store keeps them in memory).
+  const wantsEvents = !overrides.events && (config.eventsWebhook || config.eventBusName);
+  const outbound = wantsEvents
+    ? createEventSink(config, {
+        outbox: countsClient
+          ? new DynamoDbOutbox({ client: countsClient, tableName: config.tableName, clock })
+          : new MemoryOutbox(),
+        clock,
+        logger,
+      })
+    : undefined;
+  const events = overrides.events ?? outbound?.sink ?? noEvents;
   const build = (runBudget: RateBudget) =>
     createReaper({
       store,
@@ -167,6 +187,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       clock,
       sleep,
       logger,
+      events,
       settings: {
         idleTimeoutMs: config.idleTimeoutSeconds * 1000,
         disconnectGraceMs: config.disconnectGraceSeconds * 1000,
@@ -177,6 +198,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
         concurrency: config.carConcurrency,
         retryMaxDelayMs: config.retryMaxDelaySeconds * 1000,
         giveUpAfterMs: config.giveUpAfterSeconds * 1000,
+        warnBeforeMs: config.warnBeforeSeconds * 1000,
         ...overrides.reaper,
       },
     });
@@ -214,7 +236,9 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
             (await countLiveSessions(countsClient, config.tableName)).counts,
         }
       : {}),
+    events,
     close: async () => {
+      outbound?.close();
       if (tencent) (await tencent).close();
       client?.destroy();
       if (budgetClient !== client) budgetClient?.destroy();

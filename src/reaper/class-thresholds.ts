@@ -23,6 +23,7 @@ export function classThresholds(
           : own.disconnectGraceSeconds * 1000,
       maxAgeMs:
         own.maxSessionAgeSeconds === undefined ? run.maxAgeMs : own.maxSessionAgeSeconds * 1000,
+      warnMs: own.warnBeforeSeconds === undefined ? run.warnMs : own.warnBeforeSeconds * 1000,
     };
   }
   return byClass;

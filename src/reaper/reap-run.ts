@@ -6,19 +6,24 @@ import type { Logger } from '../logger.js';
 import { DEFAULT_CLASS } from '../policies/session-classes.js';
 import type { RateBudget } from '../rate/rate-budget.js';
 import type {
+  Candidate,
   Claim,
   ClaimResult,
+  ClassThresholds,
   DueReason,
   Outcome,
   SessionStore,
 } from '../sessions/session-store.js';
+import type { WarnPolicy } from '../sessions/warnings.js';
 import { namedUsers, storeCandidates, type WorkItem } from './candidate-source.js';
 import { CheckLead } from './check-lead.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { classThresholds } from './class-thresholds.js';
 import { LatencyTracker } from './concurrency.js';
 import { type DestroyContext, destroyClaimed, type Verdict } from './destroy-claimed.js';
+import type { EventSink } from './event-sink.js';
 import { LeasePolicy } from './lease.js';
+import { outcomeEvent } from './outcome-events.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import type { OutcomeTally } from './outcome-tally.js';
 import { DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_RETRY_MAX_DELAY_MS } from './retry-policy.js';
@@ -29,6 +34,7 @@ import {
   type ReaperSettings,
 } from './settings.js';
 import type { ReapOptions, ReapSummary, StopReason } from './types.js';
+import { needsWarning, Warner, warnGate } from './warner.js';
 
 /** What a run needs; built once per reaper by createReaper. */
 export interface ReapRunDeps {
@@ -39,6 +45,7 @@ export interface ReapRunDeps {
   sleep: Sleep;
   logger: Logger;
   random: () => number;
+  events: EventSink;
   settings: ReaperSettings;
   /** Shared by the reaper's runs: a run that starts during an outage begins with a probe. */
   breaker: CircuitBreaker;
@@ -100,6 +107,13 @@ export class ReapRun {
   private readonly ctx: DestroyContext;
   private producing = true;
   private readonly breakerAtStart: { opened: number; failedProbes: number };
+  /** The default class's rules for this run (the settings with the run's overrides). */
+  private readonly thresholds: ClassThresholds;
+  /** Each named class's rules for this run. */
+  private readonly classes: Record<string, ClassThresholds>;
+  /** Warnings of this run (WARN_BEFORE_SECONDS); none for named users or a dry run. */
+  private readonly warner: Warner | undefined;
+  private awaitingWarning = 0;
 
   constructor(
     private readonly deps: ReapRunDeps,
@@ -125,6 +139,24 @@ export class ReapRun {
       opened: deps.breaker.opened,
       failedProbes: deps.breaker.failedProbes,
     };
+    const { settings } = deps;
+    this.thresholds = {
+      idleTimeoutMs: options.idleTimeoutMs ?? settings.idleTimeoutMs,
+      disconnectGraceMs: options.disconnectGraceMs ?? settings.disconnectGraceMs,
+      maxAgeMs: options.maxAgeMs ?? settings.maxAgeMs,
+      warnMs: settings.warnBeforeMs ?? 0,
+    };
+    this.classes = classThresholds(settings.classes, this.thresholds);
+    const warns = [this.thresholds, ...Object.values(this.classes)].some(
+      (t) => (t.warnMs ?? 0) > 0,
+    );
+    if (warns && !userIds && !options.dryRun) {
+      this.warner = new Warner({
+        ...deps,
+        limit: this.storeLimit,
+        policyOf: (sessionClass) => this.policyOf(sessionClass),
+      });
+    }
     let carReady: Promise<void> | undefined;
     this.ctx = {
       car: deps.car,
@@ -175,6 +207,13 @@ export class ReapRun {
     const onAbort = () => this.halt('aborted');
     if (this.options.signal?.aborted) onAbort();
     else this.options.signal?.addEventListener('abort', onAbort, { once: true });
+    this.warner?.warnUpcoming({
+      ...this.thresholds,
+      warnMs: this.thresholds.warnMs ?? 0,
+      classes: this.classes,
+      activityResolutionMs: this.deps.settings.activityResolutionMs,
+      pageSize: this.deps.settings.pageSize,
+    });
     try {
       await this.produce();
     } catch (error) {
@@ -183,6 +222,7 @@ export class ReapRun {
     this.producing = false;
     while (this.tasks.size > 0) await Promise.all([...this.tasks]);
     await this.deps.tally?.flush?.();
+    await this.warner?.settled();
     finished.abort();
     this.options.signal?.removeEventListener('abort', onAbort);
     this.stats.progress(true);
@@ -203,18 +243,13 @@ export class ReapRun {
   private async produce(): Promise<void> {
     const { store, settings, clock } = this.deps;
     const o = this.options;
-    const thresholds = {
-      idleTimeoutMs: o.idleTimeoutMs ?? settings.idleTimeoutMs,
-      disconnectGraceMs: o.disconnectGraceMs ?? settings.disconnectGraceMs,
-      maxAgeMs: o.maxAgeMs ?? settings.maxAgeMs,
-    };
     const source = this.userIds
       ? namedUsers(this.userIds)
       : storeCandidates(store, {
           now: clock(),
-          ...thresholds,
+          ...this.thresholds,
           activityResolutionMs: settings.activityResolutionMs,
-          classes: classThresholds(settings.classes, thresholds),
+          classes: this.classes,
           onExempt: () => {
             this.skippedExempt++;
           },
@@ -222,6 +257,15 @@ export class ReapRun {
         });
     for await (const item of source) {
       if (this.stopped()) break;
+      if (item.candidate) {
+        // Warn-first: an unwarned session is warned now, a recently warned one waits.
+        const gate = warnGate(item.candidate, clock(), this.warnMsOf(item.candidate));
+        if (gate !== 'claim') {
+          if (gate === 'warn') this.warner?.warnDue(item.candidate);
+          this.awaitingWarning++;
+          continue;
+        }
+      }
       if (clock() >= this.deadline) {
         this.halt('deadline');
         break;
@@ -269,6 +313,20 @@ export class ReapRun {
     }
   }
 
+  /** The rules of a class for this run (an unknown class is judged as the default one). */
+  private policyOf(sessionClass: string | undefined): WarnPolicy {
+    const own = sessionClass === undefined ? undefined : this.classes[sessionClass];
+    return {
+      ...(own ?? this.thresholds),
+      activityResolutionMs: this.deps.settings.activityResolutionMs,
+    };
+  }
+
+  /** How long before its reap a candidate must have been warned; 0 when it needs no warning. */
+  private warnMsOf(candidate: Candidate): number {
+    return this.policyOf(candidate.session.class).warnMs ?? 0;
+  }
+
   /** Whether the run has claimed its `limit` (waiting out claims still in flight). */
   private async atLimit(limit: number): Promise<boolean> {
     for (;;) {
@@ -293,6 +351,9 @@ export class ReapRun {
   private async handle(item: WorkItem): Promise<void> {
     const { store, clock } = this.deps;
     let result: ClaimResult;
+    // The claim re-checks the warning on the item: warned this idle period, long enough ago.
+    const warnMs = item.candidate ? this.warnMsOf(item.candidate) : 0;
+    const warnedBy = item.candidate && needsWarning(item.candidate, warnMs) ? warnMs : undefined;
     this.claimsPending++;
     try {
       result = await this.storeLimit(() => {
@@ -306,6 +367,7 @@ export class ReapRun {
             : this.options.onlyDisconnected
               ? { reason: 'disconnected' as const, onlyDisconnected: true }
               : {}),
+          ...(warnedBy === undefined ? {} : { warnedBy: now - warnedBy }),
         };
         return item.candidate
           ? store.claim(item.candidate.session, claimOptions)
@@ -316,6 +378,7 @@ export class ReapRun {
       this.notify();
     }
     if (result.status === 'lost') {
+      if (warnedBy !== undefined) this.warner?.afterLostClaim(result.current);
       this.stats.skipped++;
       this.stats.progress();
       return;
@@ -325,7 +388,11 @@ export class ReapRun {
     this.count(verdict);
     if (verdict.kind !== 'lost') {
       if (!(await this.recorder.record(claim, verdict.outcome))) this.stats.unrecorded++;
-      else await this.countOutcome(claim, verdict.outcome, item.candidate?.reason);
+      else {
+        await this.countOutcome(claim, verdict.outcome, item.candidate?.reason);
+        const event = outcomeEvent(claim, verdict.outcome);
+        if (event) this.deps.events.publish(event);
+      }
     }
     this.stats.progress();
   }
@@ -349,16 +416,11 @@ export class ReapRun {
     const { tally, settings } = this.deps;
     if (!tally) return;
     const o = this.options;
-    const run = {
-      idleTimeoutMs: o.idleTimeoutMs ?? settings.idleTimeoutMs,
-      disconnectGraceMs: o.disconnectGraceMs ?? settings.disconnectGraceMs,
-      maxAgeMs: o.maxAgeMs ?? settings.maxAgeMs,
-    };
     const cls = claim.previous.class;
-    const thresholds =
+    const { warnMs: _, ...thresholds } =
       cls === undefined || cls === DEFAULT_CLASS
-        ? run
-        : (classThresholds(settings.classes, run)[cls] ?? run);
+        ? this.thresholds
+        : (this.classes[cls] ?? this.thresholds);
     // Idle is due once the timeout and the activity resolution have passed, as the search has it.
     const policy = {
       ...thresholds,
@@ -448,6 +510,8 @@ export class ReapRun {
       unrecorded: s.unrecorded,
       concurrency: this.callLimit.concurrency,
     };
+    if (this.warner) summary.warned = this.warner.warned;
+    if (this.warner) summary.awaitingWarning = this.awaitingWarning;
     if (this.stopReason) summary.stoppedAt = this.stopReason;
     if (this.options.dryRun) {
       summary.wouldDestroy = [...this.wouldDestroy];

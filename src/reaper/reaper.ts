@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { CarApi } from '../car/car-api.js';
 import { type Clock, realSleep, type Sleep, systemClock } from '../clock.js';
+import { ValidationError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { RateBudget } from '../rate/rate-budget.js';
 import { SlidingWindowLimiter } from '../rate/sliding-window-limiter.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { resolveConcurrency } from './concurrency.js';
+import { type EventSink, noEvents } from './event-sink.js';
+import { completedEvent } from './outcome-events.js';
 import type { OutcomeTally } from './outcome-tally.js';
 import { ReapRun } from './reap-run.js';
 import { type ReaperSettings, validateSettings } from './settings.js';
@@ -14,6 +17,11 @@ import type { Reaper, ReapOptions, ReapSummary } from './types.js';
 import { validateReapOptions } from './validate-options.js';
 
 export type { ReaperSettings } from './settings.js';
+
+/** Longest wait for event deliveries at the end of a run, by default. */
+const DEFAULT_EVENTS_FLUSH_MS = 10_000;
+/** Longest wait for event deliveries at the end of a webhook's run. */
+const WEBHOOK_EVENTS_FLUSH_MS = 1_000;
 
 /** What the engine is built from: the two ports, and optional seams for tests. */
 export interface ReaperDeps {
@@ -32,6 +40,8 @@ export interface ReaperDeps {
   logger?: Logger;
   /** Source of backoff jitter, in [0, 1). @default Math.random */
   random?: () => number;
+  /** Where warnings and outcomes are published. @default none */
+  events?: EventSink;
   settings: ReaperSettings;
   /** Counts final outcomes for `car-reaper report`. @default none */
   tally?: OutcomeTally;
@@ -46,6 +56,15 @@ export interface ReaperDeps {
 export function createReaper(deps: ReaperDeps): Reaper {
   const { settings } = deps;
   validateSettings(settings);
+  const warns =
+    (settings.warnBeforeMs ?? 0) > 0 ||
+    (settings.classes?.namedClasses ?? []).some(
+      (name) => (settings.classes?.overridesOf(name).warnBeforeSeconds ?? 0) > 0,
+    );
+  if (warns && (!deps.store.findWarnable || !deps.store.markWarned)) {
+    throw new ValidationError('warnBeforeMs', 'needs a session store that records warnings');
+  }
+  const events = deps.events ?? noEvents;
   const clock = deps.clock ?? systemClock;
   const sleep = deps.sleep ?? realSleep;
   const budget =
@@ -55,6 +74,9 @@ export function createReaper(deps: ReaperDeps): Reaper {
   return {
     async reap(options: ReapOptions): Promise<ReapSummary> {
       const userIds = validateReapOptions(options);
+      const live = !options.dryRun;
+      // A webhook's run leaves what it could not deliver to the scheduled runs.
+      if (live && options.trigger !== 'webhook') events.resume?.();
       const run = new ReapRun(
         {
           store: deps.store,
@@ -64,6 +86,7 @@ export function createReaper(deps: ReaperDeps): Reaper {
           sleep,
           logger: deps.logger ?? silentLogger,
           random: deps.random ?? Math.random,
+          events: live ? events : noEvents,
           settings,
           breaker,
           concurrency,
@@ -74,7 +97,24 @@ export function createReaper(deps: ReaperDeps): Reaper {
         options,
         userIds,
       );
-      return run.execute();
+      let summary: ReapSummary | undefined;
+      try {
+        summary = await run.execute();
+        if (live) events.publish(completedEvent(summary, clock()));
+      } finally {
+        if (live && events !== noEvents) {
+          // A webhook's caller waits for the answer: what is not delivered soon waits in the outbox.
+          const flushMs = Math.min(
+            settings.eventsFlushMs ?? DEFAULT_EVENTS_FLUSH_MS,
+            options.trigger === 'webhook' ? WEBHOOK_EVENTS_FLUSH_MS : Infinity,
+          );
+          const report = await events.flush(
+            Math.min(clock() + flushMs, (options.deadline ?? Infinity) + flushMs / 2),
+          );
+          if (summary) summary.events = report;
+        }
+      }
+      return summary;
     },
   };
 }

@@ -61,6 +61,14 @@ export interface ReaperSettings {
    * @default 16
    */
   storeConcurrency?: number;
+  /**
+   * `session.warning` this long before a session is due (`WARN_BEFORE_SECONDS`),
+   * and no reap sooner than this after its warning; 0 turns warnings off.
+   * Per class once policies exist. @default 0
+   */
+  warnBeforeMs?: number;
+  /** Longest wait for event deliveries at the end of a run. @default 10_000 */
+  eventsFlushMs?: number;
 }
 
 /** Lease of a claim when the run has no deadline: long enough for the in-run retries. */
@@ -101,6 +109,9 @@ export function validateSettings(settings: ReaperSettings): void {
   if (settings.leaseMarginMs !== undefined)
     finiteAtLeast('leaseMarginMs', settings.leaseMarginMs, 0);
   if (settings.pageSize !== undefined) integerAtLeast('pageSize', settings.pageSize, 1);
+  if (settings.warnBeforeMs !== undefined) finiteAtLeast('warnBeforeMs', settings.warnBeforeMs, 0);
+  if (settings.eventsFlushMs !== undefined)
+    finiteAtLeast('eventsFlushMs', settings.eventsFlushMs, 0);
   if (settings.storeConcurrency !== undefined) {
     integerAtLeast('storeConcurrency', settings.storeConcurrency, 1);
   }

@@ -123,6 +123,12 @@ export interface ReapSummary {
   unrecorded?: number;
   /** Calls allowed in flight (CAR_CONCURRENCY or the computed default). */
   concurrency?: number;
+  /** `session.warning` events sent by this run (WARN_BEFORE_SECONDS). */
+  warned?: number;
+  /** Due sessions left for a later run because their warning is too recent (or was just sent). */
+  awaitingWarning?: number;
+  /** What became of the run's outbound events (set when any sink is configured). */
+  events?: { delivered: number; kept: number; dropped: number };
 }
 
 export interface Reaper {

@@ -44,6 +44,11 @@ export interface Session {
    * it, so that write stays off the indexes: claims re-check `lastActiveAt`.
    */
   version: number;
+  /**
+   * When the last `session.warning` was sent. At or after lastActiveAt: the
+   * session was warned in its current idle period.
+   */
+  warnedAt?: number;
   /** The session's class (policies file); absent = the default class. */
   class?: string;
   /** The session is not reaped before this time (epoch ms); it is judged by its class after it. */
@@ -137,6 +142,23 @@ export function reapReasonOf(reason: DueReason): ReapReason | undefined {
   }
 }
 
+/** The rules a warning can announce. */
+export type WarnReason = 'idle' | 'disconnected' | 'max-age';
+
+/** A session about to be due, and for which rule. */
+export interface Warnable {
+  session: Session;
+  reason: WarnReason;
+  /** The earliest time it may be reaped, if warned at the search's `now`. */
+  dueAt: number;
+}
+
+/** A warning search: the default class's `warnMs` and each named class's own. */
+export interface FindWarnableOptions extends FindCandidatesOptions {
+  /** How long before a session of the default class is due it is warned. */
+  warnMs: number;
+}
+
 export interface Candidate {
   session: Session;
   reason: DueReason;
@@ -178,6 +200,8 @@ export interface ClassThresholds {
   disconnectGraceMs: number;
   /** 0 turns the age cap off for the class. */
   maxAgeMs: number;
+  /** `session.warning` this long before the session is due; 0 or absent = no warnings. */
+  warnMs?: number;
 }
 
 /** Whether a session is exempt from reaping at `now`. */
@@ -198,6 +222,11 @@ export interface ClaimOptions {
   reason?: DueReason;
   /** claimByUserId only: claim only a session still `disconnected` (the webhook's immediate destroy). */
   onlyDisconnected?: boolean;
+  /**
+   * claim only: the session must have been warned in its current idle period
+   * at or before this time (the warn-first rule). @default no condition
+   */
+  warnedBy?: number;
 }
 
 /** A held claim: proof the caller may destroy the session and must record the outcome. */
@@ -293,6 +322,18 @@ export interface SessionStore {
   markSending(claim: Claim, at: number): Promise<SendCheck>;
   /** Records an outcome; throws ClaimLostError if the claim is no longer held. */
   recordOutcome(claim: Claim, outcome: Outcome): Promise<void>;
+  /**
+   * Sessions about to be due within `warnMs` and not warned in their current
+   * idle period; the read cost follows their number. Stores without
+   * warnings leave it out (and the engine refuses warnings on them).
+   */
+  findWarnable?(options: FindWarnableOptions): AsyncIterable<Warnable[]>;
+  /**
+   * Records that a warning is sent now: conditional on the session being
+   * unchanged since it was read (version and lastActiveAt) and not warned in
+   * this idle period. False when that condition failed (no warning is sent).
+   */
+  markWarned?(session: Session, at: number): Promise<boolean>;
   /** Reads one session (strongly consistent). */
   get(userId: string): Promise<Session | undefined>;
   /** Number of sessions in each state. */

@@ -60,9 +60,59 @@ describe('Function: loadConfig', () => {
     ['SESSIONS_TABLE', 'a'],
     ['WEBHOOK_SECRET', 's3cret'],
     ['WEBHOOK_SECRET', 'whsec_c2hvcnQ='],
+    ['WARN_BEFORE_SECONDS', 'soon'],
+    ['WARN_BEFORE_SECONDS', '300'],
+    ['EVENT_BUS_NAME', 'bus name with spaces'],
   ])('names %s when it is malformed (%s)', (variable, value) => {
     const attempt = () => loadConfig({ [variable]: value });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  describe('outbound events', () => {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+
+    it('reads WARN_BEFORE_SECONDS, the events webhook and the bus', () => {
+      const config = loadConfig({
+        IDLE_TIMEOUT_SECONDS: '30',
+        WARN_BEFORE_SECONDS: '10',
+        EVENTS_WEBHOOK_URL: 'http://127.0.0.1:7000/events',
+        EVENTS_WEBHOOK_SECRET: secret,
+        EVENT_BUS_NAME: 'car-reaper-dev',
+      });
+      expect(config).toMatchObject({
+        warnBeforeSeconds: 10,
+        eventsWebhook: { url: 'http://127.0.0.1:7000/events', secret },
+        eventBusName: 'car-reaper-dev',
+      });
+      expect(loadConfig({})).toMatchObject({ warnBeforeSeconds: 0, eventsWebhook: undefined });
+    });
+
+    it('names the missing half of the events webhook', () => {
+      expect(() => loadConfig({ EVENTS_WEBHOOK_URL: 'http://127.0.0.1:7000' })).toThrow(
+        /^EVENTS_WEBHOOK_SECRET: is required when EVENTS_WEBHOOK_URL is set/,
+      );
+      expect(() => loadConfig({ EVENTS_WEBHOOK_SECRET: secret })).toThrow(
+        /^EVENTS_WEBHOOK_URL: is required/,
+      );
+    });
+
+    it.each([
+      ['EVENTS_WEBHOOK_SECRET', 'plain-secret'],
+      ['EVENTS_WEBHOOK_SECRET', 'whsec_not base64!'],
+      ['EVENTS_WEBHOOK_URL', 'mailto:ops@example.com'],
+    ])('names %s when it is malformed (%s)', (variable, value) => {
+      const env = {
+        EVENTS_WEBHOOK_URL: 'http://127.0.0.1:7000',
+        EVENTS_WEBHOOK_SECRET: secret,
+        [variable]: value,
+      };
+      expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
+    });
+
+    it('accepts a bus ARN', () => {
+      const arn = 'arn:aws:events:eu-west-1:123456789012:event-bus/car-reaper';
+      expect(loadConfig({ EVENT_BUS_NAME: arn }).eventBusName).toBe(arn);
+    });
   });
 });

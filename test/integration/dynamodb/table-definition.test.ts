@@ -48,6 +48,8 @@ describe('Function: loadTableDefinition', () => {
       'leaseExpiresAt',
       'reapedBy',
       'version',
+      'warnedAt',
+      'class',
     ]) {
       expect(projected).toContain(attribute);
     }

@@ -10,6 +10,7 @@ import { createDynamoDbClient } from '../../../src/dynamodb/client.js';
 import { DynamoDbSessionStore } from '../../../src/dynamodb/dynamodb-session-store.js';
 import { ensureTable } from '../../../src/dynamodb/table-definition.js';
 import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.js';
+import { PutEventsStandIn } from '../../helpers/put-events-stand-in.js';
 import { testWebhookSecret } from '../../helpers/webhook-fakes.js';
 import { actionsOf, iamStatements, logStreamsOf, strings } from './iam-statements.js';
 import {
@@ -106,7 +107,9 @@ describe('serverless package', () => {
       MaximumRetryAttempts: 0,
       MaximumEventAgeInSeconds: 60,
     });
-    const rules = ofType('AWS::Events::Rule');
+    const rules = ofType('AWS::Events::Rule').filter(
+      ([, rule]) => rule.Properties.ScheduleExpression,
+    );
     expect(rules).toHaveLength(1);
     expect(rules[0]?.[1].Properties).toMatchObject({
       ScheduleExpression: 'rate(1 minute)',
@@ -337,12 +340,46 @@ describe('IAM', () => {
       'dynamodb:Query',
       'dynamodb:Scan',
       'dynamodb:UpdateItem',
+      'events:PutEvents',
       'kms:Decrypt',
       'lambda:InvokeFunction',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'ssm:GetParameters',
     ]);
+  });
+
+  it("puts events only on the stack's own bus, from the functions that reap", () => {
+    const putEvents = iamStatements(template.Resources).filter(([, s]) =>
+      actionsOf(s).includes('events:PutEvents'),
+    );
+    expect(putEvents.map(([role]) => role).sort()).toEqual(['DisconnectRole', 'ReapRole']);
+    for (const [, statement] of putEvents) {
+      expect(actionsOf(statement)).toEqual(['events:PutEvents']);
+      expect(statement.Resource).toEqual([{ 'Fn::GetAtt': ['EventsBus', 'Arn'] }]);
+    }
+    expect(template.Resources.EventsBus?.Type).toBe('AWS::Events::EventBus');
+    expect(props('ReapLambdaFunction').Environment.Variables.EVENT_BUS_NAME).toEqual({
+      Ref: 'EventsBus',
+    });
+  });
+
+  it('routes session.warning from the bus to an SQS queue that only that rule may send to', () => {
+    const rule = props('WarningsRule');
+    expect(rule.EventBusName).toEqual({ Ref: 'EventsBus' });
+    expect(rule.EventPattern).toEqual({
+      source: ['car-reaper'],
+      'detail-type': ['session.warning'],
+    });
+    expect(rule.Targets).toEqual([
+      { Id: 'warnings-queue', Arn: { 'Fn::GetAtt': ['WarningsQueue', 'Arn'] } },
+    ]);
+    const [statement] = props('WarningsQueuePolicy').PolicyDocument.Statement;
+    expect(statement).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['WarningsRule', 'Arn'] } } },
+    });
   });
 
   it('reads the index through index ARNs and only the named SSM parameters', () => {
@@ -370,6 +407,7 @@ describe('the packaged functions, run as Lambda runs them', () => {
   const taskRoots = mkdtempSync(join(tmpdir(), 'car-reaper-task-'));
   let node: string;
   let emulator: CarEmulator;
+  const eventBus = new PutEventsStandIn();
   let store: DynamoDbSessionStore;
   let fns: Record<'reap' | 'disconnect' | 'heartbeat', PackagedFunction>;
   const invocations: Invocation<unknown>[] = [];
@@ -378,7 +416,11 @@ describe('the packaged functions, run as Lambda runs them', () => {
   beforeAll(async () => {
     node = lambdaNode({ major: lambdaRuntime().nodeMajor });
     emulator = await startCarEmulator({ port: 0, credentials, rate: 100, seats: 100 });
+    await eventBus.start();
     const overrides = {
+      // The template's bus (a Ref to EventsBus), reached at a local stand-in of PutEvents.
+      EVENT_BUS_NAME: 'car-reaper-dev',
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBus.endpoint,
       DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
       CAR_ENDPOINT: emulator.url,
       TENCENTCLOUD_SECRET_ID: credentials.secretId,
@@ -411,6 +453,7 @@ describe('the packaged functions, run as Lambda runs them', () => {
 
   afterAll(async () => {
     await emulator?.stop();
+    await eventBus.stop();
     rmSync(taskRoots, { recursive: true, force: true });
   });
 
@@ -470,5 +513,11 @@ describe('the packaged functions, run as Lambda runs them', () => {
     for (const userId of stale) expect((await store.get(userId))?.state).toBe('destroyed');
     expect((await store.get('pk-fresh-1'))?.state).toBe('active');
     expect(emulator.liveSessions()).toEqual(['pk-fresh-1']);
+    // Its events went to the stack's bus: one session.destroyed each, and the summary.
+    const destroyed = eventBus.accepted.filter((e) => e.DetailType === 'session.destroyed');
+    const users = destroyed.map((e) => (JSON.parse(e.Detail) as { data: { userId: string } }).data);
+    expect(users.map((data) => data.userId).sort()).toEqual(expect.arrayContaining(stale));
+    expect(eventBus.types()).toContain('reap.completed');
+    expect(eventBus.accepted.every((e) => e.EventBusName === 'car-reaper-dev')).toBe(true);
   });
 });
