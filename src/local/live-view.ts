@@ -26,6 +26,8 @@ export interface LiveSnapshot {
   drift?: Drift;
   /** Idle seat time of the sessions destroyed since start (report counts), seconds. */
   idleSeatSeconds?: number;
+  /** What the demo's clients received: warnings, answers to them, destroys. */
+  events?: { warned: number; answered: number; reaped: number };
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -46,6 +48,12 @@ function reportItems(s: LiveSnapshot): string[] {
   return items;
 }
 
+const eventsText = (events: NonNullable<LiveSnapshot['events']>): string[] => [
+  `warned ${fmt(events.warned)}`,
+  `answered ${fmt(events.answered)}`,
+  `reaped ${fmt(events.reaped)}`,
+];
+
 /** One line a tick, for logs and pipes (no terminal control codes, no width limit). */
 export function renderLiveLine(s: LiveSnapshot): string {
   const report = reportItems(s);
@@ -53,7 +61,8 @@ export function renderLiveLine(s: LiveSnapshot): string {
     `t=${s.uptimeSeconds}s  ${sessionItems(s.sessions).join('  ')}  ` +
     `destroys ${fmt(s.destroysLastSecond)}/${s.quotaRps}/s  throttled ${fmt(s.throttled)}  ` +
     `${carText(s.car)}  reaps ${s.reapsDone}${s.reaping ? ' (reaping)' : ''}` +
-    (report.length > 0 ? `  ${report.join('  ')}` : '')
+    (report.length > 0 ? `  ${report.join('  ')}` : '') +
+    (s.events ? `  ${eventsText(s.events).join('  ')}` : '')
   );
 }
 
@@ -106,6 +115,7 @@ export function renderLiveBlock(s: LiveSnapshot, columns = 80): string[] {
           width,
         )
       : []),
+    ...(s.events ? wrapItems(label('clients'), eventsText(s.events), width) : []),
     truncate('Ctrl-C stops everything', width),
   ];
 }

@@ -1,9 +1,11 @@
-import { createWebhookClient } from '../client/webhook-client.js';
+import { randomBytes } from 'node:crypto';
+import { createWebhookClient, type WebhookClient } from '../client/webhook-client.js';
 import { type Config, loadConfig } from '../config.js';
 import { type CarEmulator, startCarEmulator } from '../emulator/index.js';
 import type { Logger } from '../logger.js';
 import { type CliServices, type ServicesFactory, webhookDeps } from '../services.js';
 import { ActivitySimulator } from './activity-simulator.js';
+import { DemoClients } from './demo-clients.js';
 import { planDemo } from './demo-plan.js';
 import { seedDemo } from './demo-seed.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
@@ -20,6 +22,8 @@ export interface LocalStackOptions {
   idleTimeoutSeconds?: number;
   /** @default 10 */
   disconnectGraceSeconds?: number;
+  /** `session.warning` this long before a session is due; 0 = no warnings. @default 10 */
+  warnBeforeSeconds?: number;
   /** Emulator's DestroySession quota, and the reaper's. @default 100 */
   rate?: number;
   /** Webhook server port. @default 0 (any free port) */
@@ -41,6 +45,8 @@ export interface LocalStack {
   webhook: WebhookServer;
   services: CliServices;
   simulator: ActivitySimulator;
+  /** The demo's clients: they receive the events, and half of the warned users answer. */
+  clients: DemoClients;
   /** The demo's users (all live in the emulator at start). */
   userIds: string[];
   stop(): Promise<void>;
@@ -84,6 +90,20 @@ export async function startLocalStack(
     options.print(`CAR emulator (DestroySession quota ${rate}/s)`);
     options.print(`listening on ${emulator.url}`);
 
+    // The demo's clients receive the reaper's events; half of the warned users answer.
+    const eventsSecret = `whsec_${randomBytes(32).toString('base64')}`;
+    let answerClient: WebhookClient | undefined;
+    const clients = new DemoClients({
+      secret: eventsSecret,
+      answer: async (userId) => {
+        await answerClient?.heartbeat([userId]);
+      },
+    });
+    await clients.start();
+    stops.push(() => clients.stop());
+    options.print("demo clients (receive the reaper's events)");
+    options.print(`listening on ${clients.url.replace(/\/events$/, '')}`);
+
     const config = loadConfig({
       ...options.env,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
@@ -98,6 +118,12 @@ export async function startLocalStack(
       MAX_SESSION_AGE_SECONDS: '0',
       // The demo's 30 s idle timeout with a resolution to match (the default is 30 s).
       ACTIVITY_RESOLUTION_SECONDS: options.env.ACTIVITY_RESOLUTION_SECONDS ?? '10',
+      WARN_BEFORE_SECONDS: String(
+        options.warnBeforeSeconds ??
+          Math.min(10, Math.floor((options.idleTimeoutSeconds ?? 30) / 3)),
+      ),
+      EVENTS_WEBHOOK_URL: clients.url,
+      EVENTS_WEBHOOK_SECRET: eventsSecret,
     });
     const services = factory(config);
     stops.push(() => services.close());
@@ -137,6 +163,7 @@ export async function startLocalStack(
     options.print('webhooks POST /disconnect, POST /heartbeat');
     options.print(`listening on ${webhook.url}`);
 
+    answerClient = createWebhookClient({ url: webhook.url, secret: secrets.webhookSecret });
     simulator = new ActivitySimulator(
       createWebhookClient({ url: webhook.url, secret: secrets.webhookSecret }),
       plan.active,
@@ -154,6 +181,7 @@ export async function startLocalStack(
       webhook,
       services,
       simulator,
+      clients,
       userIds,
       stop: stopAll,
     };

@@ -24,6 +24,7 @@ interface LocalOptions {
   idleTimeout: number;
   grace: number;
   interval: number;
+  warnBefore: number;
   rate: number;
   port: number;
 }
@@ -61,6 +62,7 @@ async function snapshot(
     destroyedTotal: loop.destroyedTotal,
     ...(car.ok ? { drift: driftOf(car.value.running, tracked) } : {}),
     ...(idleSeatMs !== undefined ? { idleSeatSeconds: idleSeatMs / 1000 } : {}),
+    events: { ...stack.clients.counts },
   };
 }
 
@@ -82,6 +84,12 @@ function printIntro(ctx: CommandContext, stack: LocalStack, options: LocalOption
       `idle timeout ${options.idleTimeout} s, disconnect grace ${options.grace} s, ` +
       `${stack.simulator.size} users sending heartbeats, a reap every ${options.interval} s`,
   );
+  if (options.warnBefore > 0) {
+    out(
+      `warnings ${options.warnBefore} s before each reap go to the demo clients (${stack.clients.url}); ` +
+        'half of the warned users answer and stay',
+    );
+  }
   const url = `${stack.webhook.url}/disconnect`;
   const body = JSON.stringify({
     type: DISCONNECT_TYPE,
@@ -145,6 +153,12 @@ export function registerLocalCommand(factory: ServicesFactory) {
       .option('--grace <seconds>', 'disconnect grace period of the demo', parseSeconds, 10)
       .option('--interval <seconds>', 'time between reap cycles', parsePositiveInt, 5)
       .option(
+        '--warn-before <seconds>',
+        'session.warning this long before a reap (0 = none); half of the warned users answer',
+        parseSeconds,
+        10,
+      )
+      .option(
         '--rate <n>',
         'DestroySession quota of the emulator and the reaper',
         parsePositiveInt,
@@ -165,6 +179,7 @@ export function registerLocalCommand(factory: ServicesFactory) {
             sessions: options.sessions,
             idleTimeoutSeconds: options.idleTimeout,
             disconnectGraceSeconds: options.grace,
+            warnBeforeSeconds: options.warnBefore,
             rate: options.rate,
             webhookPort: options.port,
             print: (line) => ctx.io.out(`${line}\n`),

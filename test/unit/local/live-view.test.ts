@@ -67,6 +67,16 @@ describe('Function: renderLiveLine', () => {
     expect(block.every((text) => text.length <= 80 || !text.startsWith('drift'))).toBe(true);
   });
 
+  it("adds what the demo's clients received: warnings, answers and destroys", () => {
+    const events = { warned: 1500, answered: 740, reaped: 760 };
+    expect(renderLiveLine(snapshot({ events }))).toMatch(
+      /reaps 3 \(reaping\) {2}warned 1,500 {2}answered 740 {2}reaped 760$/,
+    );
+    expect(renderLiveBlock(snapshot({ events }), 80)).toContain(
+      'clients   warned 1,500  answered 740  reaped 760',
+    );
+  });
+
   it('says why CAR is unknown', () => {
     expect(renderLiveLine(snapshot({ car: { error: 'NetworkError' } }))).toContain(
       'CAR ? (NetworkError)',
