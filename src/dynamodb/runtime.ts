@@ -1,16 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CarApi } from '../car/car-api.js';
-import type {
-  TencentCarApi,
-  TencentCarApiOptions,
-  TencentCredentials,
-} from '../car/tencent-car-api.js';
+import { lazyCarApi } from '../car/lazy-car-api.js';
+import type { TencentCarApiOptions, TencentCredentials } from '../car/tencent-car-api.js';
 import { type Clock, realSleep, type Sleep, systemClock } from '../clock.js';
-import { type Config, requireTencentCredentials } from '../config.js';
+import type { Config } from '../config.js';
 import type { LiveSessionCounts } from '../drift/drift.js';
 import { createEventSink } from '../events/create-event-sink.js';
 import { MemoryOutbox } from '../events/outbox.js';
 import { type Logger, silentLogger } from '../logger.js';
+import type { SharedBudgetStats } from '../rate/budget-stats.js';
 import type { RateBudget } from '../rate/rate-budget.js';
 import { SharedRateBudget } from '../rate/shared-rate-budget.js';
 import { SlidingWindowLimiter } from '../rate/sliding-window-limiter.js';
@@ -19,7 +17,7 @@ import { routeReapsByLane } from '../reaper/lane-routed-reaper.js';
 import { createReaper } from '../reaper/reaper.js';
 import type { ReaperSettings } from '../reaper/settings.js';
 import type { Reaper } from '../reaper/types.js';
-import type { SessionStore } from '../sessions/session-store.js';
+import type { ExemptionStore, SessionStore } from '../sessions/session-store.js';
 import { type DeliveryLog, MemoryDeliveryLog } from '../webhook/delivery-log.js';
 import { DynamoDbSlotStore } from './budget-slot-store.js';
 import { createDynamoDbClient, endpointOf } from './client.js';
@@ -28,31 +26,46 @@ import { DynamoDbSessionStore, dueIndexStepFor } from './dynamodb-session-store.
 import { DynamoDbOutbox } from './event-outbox.js';
 import { countLiveSessions } from './live-sessions.js';
 import { DynamoDbOutcomeCounts } from './outcome-counts.js';
+import { ensureTable } from './table-definition.js';
 
 /** Everything a trigger (Lambda function, CLI command, local stack) needs, wired from config. */
 export interface Runtime {
   config: Config;
   store: SessionStore;
+  /** Exemptions on the sessions (when the runtime built the store). */
+  exemptions?: ExemptionStore;
   /** The CAR client; built on first use, so store-only commands need no Tencent credentials. */
   car: CarApi;
   reaper: Reaper;
   /** One budget for every run in this process: they all draw on one quota. */
   budget: RateBudget;
-  /** Webhook delivery ids (in the sessions table when the sessions are in DynamoDB). */
+  /** What the shared budget has done so far (when the budget is the shared one). */
+  budgetStats?: () => SharedBudgetStats;
+  /** Webhook delivery ids (in the sessions table when the sessions are there). */
   deliveries: DeliveryLog;
-  /** Outcome counts for `car-reaper report` (when the sessions are in DynamoDB). */
+  /** Outcome counts for `car-reaper report` (when the sessions are in the table). */
   outcomeCounts?: DynamoDbOutcomeCounts;
-  /** Counts the table's live sessions (when the sessions are in DynamoDB). */
+  /** Counts the table's live sessions (when the sessions are in the table). */
   liveSessions?: () => Promise<LiveSessionCounts>;
   /** Where the reaper publishes its events (EVENTS_WEBHOOK_URL, EVENT_BUS_NAME). */
   events: EventSink;
+  /** Creates the sessions table and its indexes from infra/ unless they exist. */
+  ensureTable(): Promise<{ created: boolean }>;
   /** Closes the clients' keep-alive sockets (the CLI exits cleanly after it). */
   close(): Promise<void>;
 }
 
 /** Replacements for the parts {@link createRuntime} would build (tests, Lambda glue). */
 export interface RuntimeOverrides {
+  /** A store of the caller's (an in-memory fake, a decorated store). */
   store?: SessionStore;
+  /**
+   * Where the sessions are. `table`: the shared budget, the delivery log, the
+   * outcome counts and the event outbox sit in the sessions table beside
+   * them. `memory`: they stay in this process.
+   * @default 'table' when the runtime builds the store, 'memory' when `store` is given
+   */
+  sessionsIn?: 'table' | 'memory';
   car?: CarApi;
   budget?: RateBudget;
   /**
@@ -60,11 +73,10 @@ export interface RuntimeOverrides {
    * sessions table (src/rate), webhook and named destroys on its priority
    * lane; it falls back to a local share when the table cannot be reached.
    * `local`: this process's own limiter at the whole quota (one process only).
-   * @default 'shared' when the sessions are in DynamoDB (the runtime's own store or a
-   * DynamoDbSessionStore given), else 'local' (an in-memory store in tests)
+   * @default 'shared' when the sessions are in the table, else 'local'
    */
   budgetMode?: 'shared' | 'local';
-  /** @default in the sessions table when they are in DynamoDB, else in memory */
+  /** @default in the sessions table when they are there, else in memory */
   deliveries?: DeliveryLog;
   clock?: Clock;
   sleep?: Sleep;
@@ -100,84 +112,62 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   const clock = overrides.clock ?? systemClock;
   const sleep = overrides.sleep ?? realSleep;
   const logger = overrides.logger ?? silentLogger;
+  const { tableName } = config;
+  const endpoint = endpointOf(config);
 
+  // One client for everything kept in the table, made on first use.
   let client: DynamoDBClient | undefined;
-  let store = overrides.store;
-  if (!store) {
-    client = createDynamoDbClient(config);
-    store = new DynamoDbSessionStore({
-      client,
-      tableName: config.tableName,
-      dueIndexStepMs: dueIndexStepFor(config.activityResolutionSeconds * 1000),
-    });
-  }
-
-  // The Tencent SDK is loaded on first use: heartbeat and disconnect functions
-  // (and store-only commands) never pay for importing it at cold start.
-  let tencent: Promise<TencentCarApi> | undefined;
-  const carClient = (): Promise<CarApi> => {
-    if (overrides.car) return Promise.resolve(overrides.car);
-    if (!tencent) {
-      const credentials = overrides.credentials ?? requireTencentCredentials(config);
-      tencent = import('../car/tencent-car-api.js').then(({ createTencentCarApi }) =>
-        createTencentCarApi({
-          endpoint: config.carEndpoint,
-          timeoutMs: config.carTimeoutMs,
-          credentials,
-        }),
-      );
-    }
-    return tencent;
+  const table = (): DynamoDBClient => {
+    client ??= createDynamoDbClient(config);
+    return client;
   };
-  const car: CarApi = {
-    destroySession: async (userId) => (await carClient()).destroySession(userId),
-    describeConcurrentCount: async () => (await carClient()).describeConcurrentCount(),
-    // Loads the SDK (and asks the credentials) before the first rate token is taken.
-    prepare: async () => {
-      try {
-        await (await carClient()).prepare?.();
-      } catch {
-        // Missing credentials: the first call reports them.
-      }
-    },
-  };
+  const ownStore = overrides.store
+    ? undefined
+    : new DynamoDbSessionStore({
+        client: table(),
+        tableName,
+        endpoint,
+        dueIndexStepMs: dueIndexStepFor(config.activityResolutionSeconds * 1000),
+      });
+  const store = overrides.store ?? (ownStore as DynamoDbSessionStore);
+  const inTable = (overrides.sessionsIn ?? (ownStore ? 'table' : 'memory')) === 'table';
+  const car = lazyCarApi(config, overrides);
 
-  // Shared whenever the sessions live in DynamoDB (the budget item sits in their table).
-  const inDynamoDb = !overrides.store || overrides.store instanceof DynamoDbSessionStore;
-  const budgetMode = overrides.budgetMode ?? (inDynamoDb ? 'shared' : 'local');
-  let budgetClient: DynamoDBClient | undefined;
-  if (!overrides.budget && budgetMode === 'shared') {
-    budgetClient = client ?? createDynamoDbClient(config);
-  }
-  const shared = budgetClient
-    ? new SharedRateBudget(
-        new DynamoDbSlotStore({ client: budgetClient, tableName: config.tableName }),
-        { quota: config.carQuotaRps, clock, sleep, logger },
-      )
-    : undefined;
+  const budgetMode = overrides.budgetMode ?? (inTable ? 'shared' : 'local');
+  const shared =
+    !overrides.budget && budgetMode === 'shared'
+      ? new SharedRateBudget(new DynamoDbSlotStore({ client: table(), tableName }), {
+          quota: config.carQuotaRps,
+          clock,
+          sleep,
+          logger,
+        })
+      : undefined;
   const budget =
     overrides.budget ??
     shared ??
     new SlidingWindowLimiter({ quota: config.carQuotaRps, clock, sleep });
-  // Outcome counts and live-session counts sit in the sessions table too.
-  const countsClient = inDynamoDb
-    ? (client ?? budgetClient ?? createDynamoDbClient(config))
-    : undefined;
-  const outcomeCounts = countsClient
-    ? new DynamoDbOutcomeCounts({ client: countsClient, tableName: config.tableName, logger })
+  const outcomeCounts = inTable
+    ? new DynamoDbOutcomeCounts({ client: table(), tableName, logger })
     : undefined;
   // Undelivered events wait in the sessions table (an in-memory store keeps them in memory).
-  const wantsEvents = !overrides.events && (config.eventsWebhook || config.eventBusName);
-  const outbound = wantsEvents
-    ? createEventSink(config, {
-        outbox: countsClient
-          ? new DynamoDbOutbox({ client: countsClient, tableName: config.tableName, clock })
-          : new MemoryOutbox(),
-        clock,
-        logger,
-      })
-    : undefined;
+  const outbound =
+    !overrides.events && (config.eventsWebhook || config.eventBusName)
+      ? createEventSink(config, {
+          outbox: inTable
+            ? new DynamoDbOutbox({ client: table(), tableName, clock })
+            : new MemoryOutbox(),
+          clock,
+          logger,
+        })
+      : undefined;
   const events = overrides.events ?? outbound?.sink ?? noEvents;
+  const deliveries =
+    overrides.deliveries ??
+    (inTable
+      ? new DynamoDbDeliveryLog({ client: table(), tableName, endpoint })
+      : new MemoryDeliveryLog());
+
   const build = (runBudget: RateBudget) =>
     createReaper({
       store,
@@ -202,22 +192,11 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
         ...overrides.reaper,
       },
     });
-  let deliveryClient: DynamoDBClient | undefined;
-  let deliveries = overrides.deliveries;
-  if (!deliveries && inDynamoDb) {
-    deliveryClient = client ?? budgetClient ?? createDynamoDbClient(config);
-    deliveries = new DynamoDbDeliveryLog({
-      client: deliveryClient,
-      tableName: config.tableName,
-      endpoint: endpointOf(config),
-    });
-  }
-  deliveries ??= new MemoryDeliveryLog();
   const engine = shared ? routeReapsByLane(shared, build) : build(budget);
   const reaper: Reaper = {
     reap: async (options) => {
       // Fail before claiming anything if the run could never call CAR.
-      if (!options.dryRun) await carClient();
+      if (!options.dryRun) await car.ensureReady();
       return engine.reap(options);
     },
   };
@@ -225,31 +204,27 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   return {
     config,
     store,
+    ...(ownStore ? { exemptions: ownStore } : {}),
     car,
     reaper,
     budget,
+    ...(shared ? { budgetStats: () => shared.stats() } : {}),
     deliveries,
-    ...(countsClient
+    ...(outcomeCounts
       ? {
           outcomeCounts,
-          liveSessions: async () =>
-            (await countLiveSessions(countsClient, config.tableName)).counts,
+          liveSessions: async () => (await countLiveSessions(table(), tableName)).counts,
         }
       : {}),
     events,
+    ensureTable: async () => {
+      const { created } = await ensureTable(table(), tableName);
+      return { created };
+    },
     close: async () => {
       outbound?.close();
-      if (tencent) (await tencent).close();
+      await car.close();
       client?.destroy();
-      if (budgetClient !== client) budgetClient?.destroy();
-      if (deliveryClient !== client && deliveryClient !== budgetClient) deliveryClient?.destroy();
-      if (
-        countsClient !== client &&
-        countsClient !== budgetClient &&
-        countsClient !== deliveryClient
-      ) {
-        countsClient?.destroy();
-      }
     },
   };
 }

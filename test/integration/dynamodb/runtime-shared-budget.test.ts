@@ -63,8 +63,8 @@ describe('createRuntime with the shared budget', () => {
     expect(emulator.liveSessions()).toEqual([]);
   });
 
-  it('shares the budget when the DynamoDB store is given (as the CLI does)', async () => {
-    const runtime = createRuntime(loadConfig(env), { store: table.store });
+  it('shares the budget when the store given keeps its sessions in the table', async () => {
+    const runtime = createRuntime(loadConfig(env), { store: table.store, sessionsIn: 'table' });
     expect(runtime.budget).toBeInstanceOf(SharedRateBudget);
     await runtime.close();
   });

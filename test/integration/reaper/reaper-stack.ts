@@ -47,6 +47,7 @@ export async function startReaperStack(
     runtime(overrides = {}, extraEnv = {}) {
       const runtime = createRuntime(loadConfig({ ...env, ...extraEnv }), {
         store: table.store,
+        sessionsIn: 'table',
         ...overrides,
       });
       runtimes.push(runtime);
