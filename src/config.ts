@@ -140,6 +140,20 @@ function eventBusName(env: Env): string | undefined {
   return name;
 }
 
+/** A class's warning must come before its idle timeout, or every activity would be followed by one. */
+function assertWarningsBeforeTimeouts(classes: SessionClasses): void {
+  for (const name of classes.namedClasses) {
+    const policy = classes.policyOf(name);
+    if (policy.warnBeforeSeconds > 0 && policy.warnBeforeSeconds >= policy.idleTimeoutSeconds) {
+      throw new ConfigError(
+        'POLICIES_FILE',
+        `${classes.source}: classes.${name}.warnBeforeSeconds must be less than its ` +
+          `idleTimeoutSeconds (${policy.idleTimeoutSeconds}), got ${policy.warnBeforeSeconds}`,
+      );
+    }
+  }
+}
+
 /** Parses the environment; a missing or malformed value throws a {@link ConfigError} naming it. */
 export function loadConfig(env: Env = process.env): Config {
   const tableName = present(env, 'SESSIONS_TABLE') ?? 'car-reaper-sessions';
@@ -167,6 +181,7 @@ export function loadConfig(env: Env = process.env): Config {
     policiesFile === undefined ? {} : loadPoliciesFile(policiesFile),
     policiesFile,
   );
+  assertWarningsBeforeTimeouts(classes);
   const seatHourPrice = present(env, 'SEAT_HOUR_PRICE');
   return {
     tableName,

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
@@ -86,6 +89,21 @@ describe('Function: loadConfig', () => {
         eventBusName: 'car-reaper-dev',
       });
       expect(loadConfig({})).toMatchObject({ warnBeforeSeconds: 0, eventsWebhook: undefined });
+    });
+
+    it("names the policies file's class whose warning is not before its idle timeout", () => {
+      const dir = mkdtempSync(join(tmpdir(), 'car-reaper-config-'));
+      const file = join(dir, 'policies.yml');
+      writeFileSync(file, 'classes:\n  fast:\n    idleTimeoutSeconds: 60\n');
+      try {
+        const env = { WARN_BEFORE_SECONDS: '120', POLICIES_FILE: file };
+        expect(() => loadConfig(env)).toThrow(
+          /^POLICIES_FILE: .*classes\.fast\.warnBeforeSeconds must be less than its idleTimeoutSeconds \(60\), got 120/,
+        );
+        expect(loadConfig({ ...env, WARN_BEFORE_SECONDS: '30' }).warnBeforeSeconds).toBe(30);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('names the missing half of the events webhook', () => {
