@@ -22,7 +22,7 @@ import {
   shardKey,
   shuffledShards,
 } from '../sessions/shard.js';
-import { batchGetSessions } from './batch-get-sessions.js';
+import { batchGetSessions } from './batch-get.js';
 import { type Item, itemToSession } from './item-mapping.js';
 import type { StoreContext } from './store-context.js';
 

@@ -1,21 +1,25 @@
 import {
   type AttributeValue,
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
   type DynamoDBClient,
-  UpdateItemCommand,
+  QueryCommand,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { type Clock, systemClock } from '../clock.js';
 import { StoreError } from '../errors.js';
 import type { EventOutbox, OutboxEntry } from '../events/outbox.js';
-import { RESERVED_USER_ID_PREFIX, SHARD_COUNT, TTL_ATTRIBUTE } from '../sessions/schema.js';
+import {
+  DUE_INDEX,
+  RESERVED_USER_ID_PREFIX,
+  SHARD_COUNT,
+  TTL_ATTRIBUTE,
+} from '../sessions/schema.js';
 import { fnv1a } from '../sessions/shard.js';
+import { batchGetItems } from './batch-get.js';
 
 /** How long an undelivered event is kept and retried. @default 3 days */
 export const OUTBOX_RETENTION_MS = 3 * 24 * 3600 * 1000;
-
-/** Events named in one UpdateItem (each is one expression attribute name). */
-const NAMES_PER_WRITE = 50;
 
 export interface DynamoDbOutboxOptions {
   client: DynamoDBClient;
@@ -25,21 +29,22 @@ export interface DynamoDbOutboxOptions {
   retentionMs?: number;
 }
 
-/** The key of the outbox item holding `target`'s events of one shard. */
-export const outboxKey = (target: string, shard: number): string =>
-  `${RESERVED_USER_ID_PREFIX}outbox#${target}#${String(shard).padStart(2, '0')}`;
-
 const S = (value: string): AttributeValue => ({ S: value });
 const N = (value: number): AttributeValue => ({ N: String(value) });
-const shardOfEvent = (eventId: string): number => fnv1a(eventId) % SHARD_COUNT;
+
+/** The key of the item keeping one event for one target. */
+const itemKey = (target: string, eventId: string) => ({
+  userId: S(`${RESERVED_USER_ID_PREFIX}outbox#${target}#${eventId}`),
+});
+/** The due-index partition of one shard of a target's outbox. */
+const partitionOf = (target: string, shard: number) => `outbox#${target}#${shard}`;
 
 /**
- * The outbox in the sessions table: per target, 16 items under the reserved
- * user-id prefix (no session attributes, so no index and no count sees
- * them), each a map `events` of event id to the kept entry (JSON). Writes
- * address one map entry, so two runs keeping or removing events at the same
- * time never overwrite each other. The item's TTL is pushed forward at each
- * write; an entry older than the retention is dropped when loaded.
+ * The outbox in the sessions table: one item per kept event, under the
+ * reserved user-id prefix, with no session state (no count and no reap
+ * search reads it). The item sits in the sparse due index in partitions of
+ * its own (`outbox#<target>#<shard>`, sorted by when it was kept), so a run
+ * reads only the outbox, oldest first; TTL ends it after the retention.
  */
 export class DynamoDbOutbox implements EventOutbox {
   private readonly clock: Clock;
@@ -51,106 +56,84 @@ export class DynamoDbOutbox implements EventOutbox {
   }
 
   async keep(target: string, entries: readonly OutboxEntry[]): Promise<void> {
-    const expiresAt = Math.ceil((this.clock() + this.retentionMs) / 1000);
-    for (const [shard, group] of groupByShard(entries, (e) => e.event.id)) {
-      const key = outboxKey(target, shard);
-      // A nested path can only be set in a map that exists: create it first (a no-op after).
-      await this.update(key, 'SET events = if_not_exists(events, :empty)', {
-        ':empty': { M: {} },
-      });
-      for (const chunk of chunks(group, NAMES_PER_WRITE)) {
-        const names: Record<string, string> = {};
-        const values: Record<string, AttributeValue> = { ':ttl': N(expiresAt) };
-        const sets = chunk.map((entry, i) => {
-          names[`#e${i}`] = entry.event.id;
-          values[`:e${i}`] = S(JSON.stringify(entry));
-          return `events.#e${i} = :e${i}`;
-        });
-        await this.update(key, `SET ${sets.join(', ')}, ${TTL_ATTRIBUTE} = :ttl`, values, names);
-      }
-    }
+    await this.write(
+      entries.map((entry) => ({
+        PutRequest: {
+          Item: {
+            ...itemKey(target, entry.event.id),
+            dueShard: S(partitionOf(target, fnv1a(entry.event.id) % SHARD_COUNT)),
+            dueAt: N(entry.keptAt),
+            entry: S(JSON.stringify(entry)),
+            [TTL_ATTRIBUTE]: N(Math.ceil((entry.keptAt + this.retentionMs) / 1000)),
+          },
+        },
+      })),
+      'keep',
+    );
   }
 
   async load(target: string, limit: number): Promise<OutboxEntry[]> {
-    const keys = Array.from({ length: SHARD_COUNT }, (_, shard) => ({
-      userId: S(outboxKey(target, shard)),
-    }));
-    const items: Record<string, AttributeValue>[] = [];
-    let request: Record<string, AttributeValue>[] | undefined = keys;
-    for (let round = 0; request && request.length > 0; round++) {
-      if (round >= 8) throw new StoreError('BatchGetItem (outbox) kept leaving keys unprocessed');
-      const output: BatchGetItemCommandOutput = await this.options.client
-        .send(
-          new BatchGetItemCommand({
-            RequestItems: { [this.options.tableName]: { Keys: request, ConsistentRead: true } },
-          }),
-        )
-        .catch((error: unknown) => {
-          throw new StoreError(`BatchGetItem (outbox) failed: ${String(error)}`, { cause: error });
-        });
-      items.push(...(output.Responses?.[this.options.tableName] ?? []));
-      request = output.UnprocessedKeys?.[this.options.tableName]?.Keys;
-    }
     const oldest = this.clock() - this.retentionMs;
-    const entries: OutboxEntry[] = [];
-    const expired: string[] = [];
-    for (const item of items) {
-      for (const [id, value] of Object.entries(item.events?.M ?? {})) {
-        const entry = parseEntry(value.S);
-        if (entry === undefined || entry.keptAt < oldest) expired.push(id);
-        else entries.push(entry);
-      }
-    }
-    if (expired.length > 0) await this.remove(target, expired);
-    return entries.sort((a, b) => a.keptAt - b.keptAt).slice(0, limit);
+    const perShard = Math.max(1, Math.ceil(limit / SHARD_COUNT));
+    const pages = await Promise.all(
+      Array.from({ length: SHARD_COUNT }, (_, shard) =>
+        this.oldestOf(partitionOf(target, shard), oldest, perShard),
+      ),
+    );
+    const keys = pages.flat().map((item) => ({ userId: item.userId as AttributeValue }));
+    const items = await batchGetItems(this.options.client, this.options.tableName, keys, {
+      what: 'outbox',
+      consistentRead: true,
+    });
+    return items
+      .map((item) => parseEntry(item.entry?.S))
+      .filter((entry): entry is OutboxEntry => entry !== undefined && entry.keptAt >= oldest)
+      .sort((a, b) => a.keptAt - b.keptAt)
+      .slice(0, limit);
   }
 
   async remove(target: string, eventIds: readonly string[]): Promise<void> {
-    for (const [shard, group] of groupByShard(eventIds, (id) => id)) {
-      for (const chunk of chunks(group, NAMES_PER_WRITE)) {
-        const names: Record<string, string> = {};
-        const paths = chunk.map((id, i) => {
-          names[`#e${i}`] = id;
-          return `events.#e${i}`;
-        });
-        // Nothing to remove when the item is gone (TTL): the condition fails and that is fine.
-        await this.update(
-          outboxKey(target, shard),
-          `REMOVE ${paths.join(', ')}`,
-          undefined,
-          names,
-          {
-            ConditionExpression: 'attribute_exists(events)',
-          },
-        );
-      }
+    await this.write(
+      eventIds.map((id) => ({ DeleteRequest: { Key: itemKey(target, id) } })),
+      'remove',
+    );
+  }
+
+  /** The keys of a partition's oldest entries still within the retention. */
+  private async oldestOf(partition: string, oldest: number, limit: number) {
+    try {
+      const output = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          IndexName: DUE_INDEX,
+          KeyConditionExpression: 'dueShard = :partition AND dueAt >= :oldest',
+          ExpressionAttributeValues: { ':partition': S(partition), ':oldest': N(oldest) },
+          ProjectionExpression: 'userId',
+          Limit: limit,
+        }),
+      );
+      return output.Items ?? [];
+    } catch (error) {
+      throw new StoreError(`Query (outbox) failed: ${String(error)}`, { cause: error });
     }
   }
 
-  private async update(
-    key: string,
-    expression: string,
-    values?: Record<string, AttributeValue>,
-    names?: Record<string, string>,
-    extra: { ConditionExpression?: string } = {},
-  ): Promise<void> {
-    try {
-      await this.options.client.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: { userId: S(key) },
-          UpdateExpression: expression,
-          ExpressionAttributeValues: values,
-          ExpressionAttributeNames: names,
-          ...extra,
-        }),
-      );
-    } catch (error) {
-      const name = error instanceof Error ? error.name : 'Error';
-      if (extra.ConditionExpression && name === 'ConditionalCheckFailedException') return;
-      throw new StoreError(`UpdateItem (outbox) failed: ${name}: ${String(error)}`, {
-        cause: error,
-      });
+  /** BatchWriteItem, 25 requests a call, unprocessed ones sent again. */
+  private async write(requests: WriteRequest[], what: string): Promise<void> {
+    for (let start = 0; start < requests.length; start += 25) {
+      let batch: WriteRequest[] | undefined = requests.slice(start, start + 25);
+      for (let round = 0; batch && batch.length > 0; round++) {
+        if (round >= 8) throw new StoreError(`BatchWriteItem (outbox ${what}) kept leaving items`);
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** round));
+        const output: BatchWriteItemCommandOutput = await this.options.client
+          .send(new BatchWriteItemCommand({ RequestItems: { [this.options.tableName]: batch } }))
+          .catch((error: unknown) => {
+            throw new StoreError(`BatchWriteItem (outbox ${what}) failed: ${String(error)}`, {
+              cause: error,
+            });
+          });
+        batch = output.UnprocessedItems?.[this.options.tableName];
+      }
     }
   }
 }
@@ -165,21 +148,4 @@ function parseEntry(raw: string | undefined): OutboxEntry | undefined {
   } catch {
     return undefined;
   }
-}
-
-function groupByShard<T>(items: readonly T[], idOf: (item: T) => string): Map<number, T[]> {
-  const groups = new Map<number, T[]>();
-  for (const item of items) {
-    const shard = shardOfEvent(idOf(item));
-    const group = groups.get(shard) ?? [];
-    group.push(item);
-    groups.set(shard, group);
-  }
-  return groups;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

@@ -10,7 +10,7 @@ import type {
 } from '../sessions/session-store.js';
 import { AGE_FAMILY, allShards, shardKey } from '../sessions/shard.js';
 import { type WarnPolicy, warningFor } from '../sessions/warnings.js';
-import { batchGetSessions } from './batch-get-sessions.js';
+import { batchGetSessions } from './batch-get.js';
 import { type Item, itemToSession } from './item-mapping.js';
 import type { StoreContext } from './store-context.js';
 
