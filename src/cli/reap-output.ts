@@ -25,8 +25,22 @@ export function renderReapSummary(summary: ReapSummary, quotaRps: number): strin
           ['skipped (active again)', summary.skipped],
           ['skipped (exempt)', summary.skippedExempt ?? 0],
           ['throttled answers', summary.throttled],
+          // Only with warnings on (WARN_BEFORE_SECONDS or a class's own).
+          ...(summary.warned === undefined
+            ? []
+            : [
+                ['warned', summary.warned],
+                ['waiting for their warning', summary.awaitingWarning ?? 0],
+              ]),
         ],
       ),
+    );
+  }
+  const events = summary.events;
+  if (events && (events.kept > 0 || events.dropped > 0)) {
+    lines.push(
+      `events: ${events.delivered} delivered, ${events.kept} kept for the next run` +
+        (events.dropped > 0 ? `, ${events.dropped} lost (see the log)` : ''),
     );
   }
   const would =

@@ -46,4 +46,22 @@ describe('Function: renderReapSummary', () => {
     const text = renderReapSummary(summary({ dryRun: false, skippedExempt: 4 }), 100);
     expect(text).toMatch(/^skipped \(exempt\) +4$/m);
   });
+
+  it('counts warnings and the sessions waiting for theirs, only with warnings on', () => {
+    const text = renderReapSummary(summary({ dryRun: false, warned: 12, awaitingWarning: 5 }), 100);
+    expect(text).toMatch(/^warned +12$/m);
+    expect(text).toMatch(/^waiting for their warning +5$/m);
+    expect(renderReapSummary(summary({ dryRun: false }), 100)).not.toMatch(/warn/);
+  });
+
+  it('says when events could not all be delivered in the run', () => {
+    const kept = { delivered: 3, kept: 7, dropped: 0 };
+    expect(renderReapSummary(summary({ dryRun: false, events: kept }), 100)).toMatch(
+      /^events: 3 delivered, 7 kept for the next run$/m,
+    );
+    const delivered = { delivered: 10, kept: 0, dropped: 0 };
+    expect(renderReapSummary(summary({ dryRun: false, events: delivered }), 100)).not.toMatch(
+      /^events:/m,
+    );
+  });
 });
