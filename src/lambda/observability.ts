@@ -48,6 +48,12 @@ export function addReapMetrics(metrics: Metrics, summary: ReapSummary): void {
   metrics.addMetric('skipped', MetricUnit.Count, summary.skipped);
   metrics.addMetric('achievedRps', MetricUnit.CountPerSecond, summary.achievedRps);
   metrics.addMetric('durationMs', MetricUnit.Milliseconds, summary.durationMs);
+  if (summary.warned !== undefined) metrics.addMetric('warned', MetricUnit.Count, summary.warned);
+  // Events the run could not deliver: kept for the next run, or lost (logged with them).
+  if (summary.events) {
+    metrics.addMetric('eventsKept', MetricUnit.Count, summary.events.kept);
+    metrics.addMetric('eventsDropped', MetricUnit.Count, summary.events.dropped);
+  }
   // Searchable in Logs Insights without being a dimension (dimensions multiply series).
   metrics.addMetadata('trigger', summary.trigger);
   metrics.addMetadata('dryRun', String(summary.dryRun));

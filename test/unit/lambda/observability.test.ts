@@ -61,6 +61,19 @@ describe('Function: addReapMetrics', () => {
       oldestRetryAgeSeconds: 1235,
     });
   });
+
+  it('emits the warnings and the events a run could not deliver, when warnings and events are on', () => {
+    const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+    addReapMetrics(metrics, summary({ warned: 7, events: { delivered: 20, kept: 3, dropped: 1 } }));
+    expect(metrics.serializeMetrics()).toMatchObject({
+      warned: 7,
+      eventsKept: 3,
+      eventsDropped: 1,
+    });
+    const off = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+    addReapMetrics(off, summary({}));
+    expect(off.serializeMetrics()).not.toHaveProperty('warned');
+  });
 });
 
 describe('Function: deadlineFrom', () => {
