@@ -7,16 +7,23 @@ import type {
   ClaimResult,
   DueReason,
   FindCandidatesOptions,
+  FindWarnableOptions,
   Outcome,
   SendCheck,
   Session,
   SessionState,
   SessionStore,
+  Warnable,
 } from '../../src/sessions/session-store.js';
 import { reapReasonOf } from '../../src/sessions/session-store.js';
 import { reviveAbandonedClaim } from '../../src/sessions/transitions.js';
+import { warnedThisPeriod, warningFor } from '../../src/sessions/warnings.js';
 
 const copy = (session: Session): Session => ({ ...session });
+
+/** The warn-first condition of a claim: warned in this idle period, at or before `by`. */
+const warnedLongEnough = (s: Session, by: number): boolean =>
+  warnedThisPeriod(s) && (s.warnedAt as number) <= by;
 
 /**
  * In-memory SessionStore with the DynamoDB store's semantics: claims are
@@ -188,6 +195,10 @@ export class FakeSessionStore implements SessionStore {
     if (current.state === 'destroyed' || current.state === 'failed') {
       return { status: 'lost', current: copy(current) };
     }
+    const live = current.state === 'active' || current.state === 'disconnected';
+    if (live && options.warnedBy !== undefined && !warnedLongEnough(current, options.warnedBy)) {
+      return { status: 'lost', current: copy(current) };
+    }
     if (current.state === 'reaping' && (current.leaseExpiresAt ?? 0) > options.now) {
       return { status: 'lost', current: copy(current) };
     }
@@ -199,6 +210,42 @@ export class FakeSessionStore implements SessionStore {
       return { status: 'lost', current: copy(revived) };
     }
     return this.take(current, options, 'idle');
+  }
+
+  async *findWarnable(options: FindWarnableOptions): AsyncIterable<Warnable[]> {
+    const page: Warnable[] = [];
+    for (const s of this.sessions.values()) {
+      const own = s.class === undefined ? undefined : options.classes?.[s.class];
+      const policy = {
+        ...options,
+        ...own,
+        warnMs: own?.warnMs ?? options.warnMs,
+      };
+      // What the reap search finds is warned by the run that finds it, as in the store.
+      if (this.dueReason(s, { ...options, ...own }) !== undefined) continue;
+      const warning = warningFor(s, policy, options.now);
+      if (warning) page.push({ session: copy(s), ...warning });
+    }
+    await Promise.resolve();
+    if (page.length > 0) yield page;
+  }
+
+  async markWarned(session: Session, at: number): Promise<boolean> {
+    await Promise.resolve();
+    const current = this.sessions.get(session.userId);
+    if (
+      !current ||
+      current.version !== session.version ||
+      current.lastActiveAt !== session.lastActiveAt ||
+      (current.state !== 'active' && current.state !== 'disconnected') ||
+      current.nextAttemptAt !== undefined ||
+      warnedThisPeriod(current)
+    ) {
+      return false;
+    }
+    current.warnedAt = at;
+    current.version++;
+    return true;
   }
 
   async claimByUserId(userId: string, options: ClaimOptions): Promise<ClaimResult> {

@@ -1,5 +1,6 @@
 import type { Logger } from '../../src/logger.js';
 import { SlidingWindowLimiter } from '../../src/rate/sliding-window-limiter.js';
+import type { EventSink } from '../../src/reaper/event-sink.js';
 import { createReaper } from '../../src/reaper/reaper.js';
 import type { ReaperSettings } from '../../src/reaper/settings.js';
 import type { ReapOptions } from '../../src/reaper/types.js';
@@ -15,6 +16,8 @@ export interface HarnessOptions {
   /** Quota the fake CAR enforces (none by default). */
   serverQuota?: number;
   settings?: Partial<ReaperSettings>;
+  /** Where the engine publishes its events. @default none */
+  events?: EventSink;
 }
 
 /** A reaper on fakes and virtual time, with builders for sessions. */
@@ -60,6 +63,7 @@ export function reaperHarness(options: HarnessOptions = {}) {
     sleep: time.sleep,
     logger,
     random: () => 0.5,
+    events: options.events,
     settings,
   });
   const reap = (o: Partial<ReapOptions> = {}) =>

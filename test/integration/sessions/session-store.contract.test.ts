@@ -5,6 +5,7 @@ import type {
   Claim,
   DueReason,
   FindCandidatesOptions,
+  Session,
   SessionStore,
 } from '../../../src/sessions/session-store.js';
 import { createTestTable } from '../../helpers/dynamo.js';
@@ -289,6 +290,69 @@ describe.each(implementations)('Contract: SessionStore (%s)', (_name, open) => {
       expect((await store.claimByUserId(gone, options)).status).toBe('claimed');
       expect((await store.claimByUserId(back, options)).status).toBe('lost');
       expect((await store.get(back))?.state).toBe('active');
+    });
+  });
+
+  describe('Methods: findWarnable, markWarned and the warn-first claim', () => {
+    const WARN = MINUTE;
+
+    async function warnable(now: number) {
+      const found = new Map<string, number>();
+      for await (const page of store.findWarnable?.({ now, ...RULES, warnMs: WARN }) ?? []) {
+        for (const each of page) found.set(each.session.userId, each.dueAt);
+      }
+      return found;
+    }
+
+    it('finds a session due within the warning time, and not one due later', async () => {
+      const soon = `${user}-soon`;
+      const later = `${user}-later`;
+      await store.recordActivity([soon], NOW - 5 * MINUTE + 30_000);
+      await store.recordActivity([later], NOW - 3 * MINUTE);
+      const found = await warnable(NOW);
+      // Warned now, it is reaped no sooner than the warning time later.
+      expect(found.get(soon)).toBe(NOW + WARN);
+      expect(found.has(later)).toBe(false);
+    });
+
+    it('records one warning per idle period, and none over activity since the read', async () => {
+      await store.recordActivity([user], NOW - 5 * MINUTE + 30_000);
+      const read = (await store.get(user)) as Session;
+      expect(await store.markWarned?.(read, NOW)).toBe(true);
+      expect(await store.markWarned?.(read, NOW + 1)).toBe(false);
+      expect((await warnable(NOW + 2)).has(user)).toBe(false);
+
+      await store.recordActivity([user], NOW + 10_000);
+      const back = (await store.get(user)) as Session;
+      // Activity within the same moment of a cheap write: the warning is refused.
+      await store.recordActivity([user], NOW + 20_000);
+      expect(await store.markWarned?.(back, NOW + 4 * MINUTE + 30_000)).toBe(false);
+      expect((await warnable(NOW + 4 * MINUTE + 30_000)).has(user)).toBe(true);
+    });
+
+    it('claims a due session only once warned at least the warning time ago, with no activity since', async () => {
+      await store.recordActivity([user], NOW - 10 * MINUTE);
+      const warnFirst = { leaseMs: LEASE, claimant: 'run-1' };
+      const unwarned = await candidate(user, NOW);
+      const refused = await store.claim(unwarned.session, {
+        ...warnFirst,
+        now: NOW,
+        warnedBy: NOW - WARN,
+      });
+      expect(refused.status).toBe('lost');
+      expect(await store.markWarned?.((await store.get(user)) as Session, NOW)).toBe(true);
+      const early = await candidate(user, NOW + WARN - 1);
+      expect(
+        (await store.claim(early.session, { ...warnFirst, now: NOW + WARN - 1, warnedBy: NOW - 1 }))
+          .status,
+      ).toBe('lost');
+      const late = await candidate(user, NOW + WARN);
+      const claimed = await store.claim(late.session, {
+        ...warnFirst,
+        now: NOW + WARN,
+        warnedBy: NOW,
+      });
+      expect(claimed.status).toBe('claimed');
     });
   });
 
