@@ -155,6 +155,7 @@ export class ReapRun {
         ...deps,
         limit: this.storeLimit,
         policyOf: (sessionClass) => this.policyOf(sessionClass),
+        signal: this.stop.signal,
       });
     }
     let carReady: Promise<void> | undefined;

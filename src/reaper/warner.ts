@@ -48,6 +48,8 @@ export interface WarnerDeps {
   limit: LimitFunction;
   /** The rules of a session's class for this run, its warning time included. */
   policyOf(sessionClass: string | undefined): WarnPolicy;
+  /** The run's stop (deadline, Ctrl-C): no warning starts after it. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -68,6 +70,7 @@ export class Warner {
     const { store, clock } = this.deps;
     const find = async () => {
       for await (const page of store.findWarnable?.({ ...search, now: clock() }) ?? []) {
+        if (this.deps.signal?.aborted) break;
         for (const { session, reason, dueAt } of page) this.warn(session, reason, dueAt);
       }
     };
@@ -116,6 +119,7 @@ export class Warner {
     const warnMs = this.deps.policyOf(session.class).warnMs ?? 0;
     this.track(
       limit(async () => {
+        if (this.deps.signal?.aborted) return;
         const at = clock();
         if (!(await store.markWarned?.(session, at))) return;
         this.warned++;

@@ -73,4 +73,16 @@ describe('Function: createReaper (warn, then reap)', () => {
     });
     expect(h.ofType('session.warning')).toEqual([]);
   });
+
+  it('starts no warning once the run is stopped', async () => {
+    const h = warningHarness();
+    const [stale] = h.seedIdle(1);
+    h.store.seed({ userId: 'soon', lastActiveAt: h.time.now - 4.5 * MINUTE });
+    const stop = new AbortController();
+    stop.abort();
+    const summary = await h.reap({ signal: stop.signal });
+    expect(summary).toMatchObject({ stoppedAt: 'aborted', warned: 0 });
+    expect((await h.store.get(stale as string))?.warnedAt).toBeUndefined();
+    expect((await h.store.get('soon'))?.warnedAt).toBeUndefined();
+  });
 });
