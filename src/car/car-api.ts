@@ -52,4 +52,9 @@ export interface CarApi {
    * rejects: a problem shows on the call itself.
    */
   prepare?(): Promise<void>;
+  /**
+   * Throws when no call could ever be made (missing credentials): a run that
+   * is not a dry run asks before it claims anything.
+   */
+  ensureReady?(): Promise<void>;
 }

@@ -13,7 +13,6 @@ import type { RateBudget } from '../rate/rate-budget.js';
 import { SharedRateBudget } from '../rate/shared-rate-budget.js';
 import { SlidingWindowLimiter } from '../rate/sliding-window-limiter.js';
 import { type EventSink, noEvents } from '../reaper/event-sink.js';
-import { routeReapsByLane } from '../reaper/lane-routed-reaper.js';
 import { createReaper } from '../reaper/reaper.js';
 import type { ReaperSettings } from '../reaper/settings.js';
 import type { Reaper } from '../reaper/types.js';
@@ -168,38 +167,30 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       ? new DynamoDbDeliveryLog({ client: table(), tableName, endpoint })
       : new MemoryDeliveryLog());
 
-  const build = (runBudget: RateBudget) =>
-    createReaper({
-      store,
-      car,
-      tally: outcomeCounts,
-      budget: runBudget,
-      clock,
-      sleep,
-      logger,
-      events,
-      settings: {
-        idleTimeoutMs: config.idleTimeoutSeconds * 1000,
-        disconnectGraceMs: config.disconnectGraceSeconds * 1000,
-        maxAgeMs: config.maxSessionAgeSeconds * 1000,
-        classes: config.classes,
-        activityResolutionMs: config.activityResolutionSeconds * 1000,
-        quotaRps: config.carQuotaRps,
-        concurrency: config.carConcurrency,
-        retryMaxDelayMs: config.retryMaxDelaySeconds * 1000,
-        giveUpAfterMs: config.giveUpAfterSeconds * 1000,
-        warnBeforeMs: config.warnBeforeSeconds * 1000,
-        ...overrides.reaper,
-      },
-    });
-  const engine = shared ? routeReapsByLane(shared, build) : build(budget);
-  const reaper: Reaper = {
-    reap: async (options) => {
-      // Fail before claiming anything if the run could never call CAR.
-      if (!options.dryRun) await car.ensureReady();
-      return engine.reap(options);
+  // Webhook and named destroys take the shared budget's priority lane (createReaper).
+  const reaper = createReaper({
+    store,
+    car,
+    tally: outcomeCounts,
+    budget,
+    clock,
+    sleep,
+    logger,
+    events,
+    settings: {
+      idleTimeoutMs: config.idleTimeoutSeconds * 1000,
+      disconnectGraceMs: config.disconnectGraceSeconds * 1000,
+      maxAgeMs: config.maxSessionAgeSeconds * 1000,
+      classes: config.classes,
+      activityResolutionMs: config.activityResolutionSeconds * 1000,
+      quotaRps: config.carQuotaRps,
+      concurrency: config.carConcurrency,
+      retryMaxDelayMs: config.retryMaxDelaySeconds * 1000,
+      giveUpAfterMs: config.giveUpAfterSeconds * 1000,
+      warnBeforeMs: config.warnBeforeSeconds * 1000,
+      ...overrides.reaper,
     },
-  };
+  });
 
   return {
     config,

@@ -1,3 +1,5 @@
+import type { Lane } from './waiter-queue.js';
+
 /**
  * A budget of DestroySession calls per second. The engine takes a token before
  * every call (retries included). The local implementation is a sliding-window
@@ -24,4 +26,6 @@ export interface RateBudget {
   onSendDelay?(delayMs: number): void;
   /** The rate currently allowed, in calls per second. */
   currentRate(): number;
+  /** A view of this budget drawing from `lane`, when it has lanes (the shared budget). */
+  lane?(lane: Lane): RateBudget;
 }

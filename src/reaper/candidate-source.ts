@@ -1,4 +1,4 @@
-import type { Candidate, SessionStore } from '../sessions/session-store.js';
+import type { Candidate, ClaimResult, SessionStore } from '../sessions/session-store.js';
 
 /** One unit of work: a due session as read, or a user id named for a manual destroy. */
 export type WorkItem =
@@ -22,4 +22,30 @@ export async function* storeCandidates(
 /** Named user ids as work items (manual destroy). */
 export async function* namedUsers(userIds: readonly string[]): AsyncGenerator<WorkItem> {
   for (const userId of userIds) yield { userId };
+}
+
+/**
+ * Claims a work item: a due session conditional on it being as read, or a
+ * named user id (`onlyDisconnected`: only if still disconnected, the
+ * webhook's immediate destroy). `warnedBy`: the claim also requires a warning
+ * recorded at or before that time.
+ */
+export function claimWorkItem(
+  store: SessionStore,
+  item: WorkItem,
+  claim: { now: number; leaseMs: number; claimant: string },
+  { onlyDisconnected, warnedBy }: { onlyDisconnected?: boolean; warnedBy?: number } = {},
+): Promise<ClaimResult> {
+  const options = {
+    ...claim,
+    ...(item.candidate
+      ? { reason: item.candidate.reason }
+      : onlyDisconnected
+        ? { reason: 'disconnected' as const, onlyDisconnected: true }
+        : {}),
+    ...(warnedBy === undefined ? {} : { warnedBy }),
+  };
+  return item.candidate
+    ? store.claim(item.candidate.session, options)
+    : store.claimByUserId(item.userId, options);
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock, Sleep } from '../clock.js';
 
 /** Options of {@link CircuitBreaker}. */
 export interface CircuitBreakerOptions {
@@ -119,5 +119,35 @@ export class CircuitBreaker {
     this.opened++;
     this.openFor = forMs;
     this.openUntil = this.options.clock() + forMs;
+  }
+}
+
+/** Failed probes after which a run stops and leaves the rest to later runs. */
+export const MAX_FAILED_PROBES_PER_RUN = 3;
+
+/**
+ * Waits while the breaker holds calls back. `outage` when the probes of this
+ * run (failed ones beyond `failedProbesBefore`) keep failing, or the breaker
+ * stays open past `deadline`; `stopped` when the run stopped first.
+ */
+export async function waitOutOutage(
+  breaker: CircuitBreaker,
+  run: {
+    failedProbesBefore: number;
+    deadline: number;
+    stopped(): boolean;
+    signal: AbortSignal;
+    clock: Clock;
+    sleep: Sleep;
+  },
+): Promise<'ready' | 'outage' | 'stopped'> {
+  for (;;) {
+    if (run.stopped()) return 'stopped';
+    if (breaker.failedProbes - run.failedProbesBefore >= MAX_FAILED_PROBES_PER_RUN) return 'outage';
+    const now = run.clock();
+    const readyAt = breaker.readyAt(now);
+    if (readyAt <= now) return 'ready';
+    if (readyAt >= run.deadline) return 'outage';
+    await run.sleep(Math.min(readyAt - now, 1000), run.signal);
   }
 }

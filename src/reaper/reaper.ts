@@ -5,6 +5,7 @@ import { ValidationError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { RateBudget } from '../rate/rate-budget.js';
 import { SlidingWindowLimiter } from '../rate/sliding-window-limiter.js';
+import type { Lane } from '../rate/waiter-queue.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { resolveConcurrency } from './concurrency.js';
@@ -22,6 +23,15 @@ export type { ReaperSettings } from './settings.js';
 const DEFAULT_EVENTS_FLUSH_MS = 10_000;
 /** Longest wait for event deliveries at the end of a webhook's run. */
 const WEBHOOK_EVENTS_FLUSH_MS = 1_000;
+
+/**
+ * The lane of a run: a webhook destroy, or a destroy of named sessions
+ * (`userIds`, e.g. `car-reaper destroy`), has someone waiting on it and
+ * goes first; a sweep of the table (schedule, or a manual `reap`) is bulk.
+ */
+export function laneOf(options: Pick<ReapOptions, 'trigger' | 'userIds'>): Lane {
+  return options.trigger === 'webhook' || options.userIds !== undefined ? 'priority' : 'bulk';
+}
 
 /** What the engine is built from: the two ports, and optional seams for tests. */
 export interface ReaperDeps {
@@ -67,13 +77,24 @@ export function createReaper(deps: ReaperDeps): Reaper {
   const events = deps.events ?? noEvents;
   const clock = deps.clock ?? systemClock;
   const sleep = deps.sleep ?? realSleep;
-  const budget =
+  const budget: RateBudget =
     deps.budget ?? new SlidingWindowLimiter({ quota: settings.quotaRps, clock, sleep });
   const concurrency = resolveConcurrency(settings.quotaRps, settings.concurrency);
-  const breaker = new CircuitBreaker({ clock });
+  // A budget with lanes: each lane has its own breaker, so a sweep's failures never hold back
+  // a webhook's destroy, and its own view of the budget.
+  const lanes = budget.lane
+    ? {
+        priority: { budget: budget.lane('priority'), breaker: new CircuitBreaker({ clock }) },
+        bulk: { budget: budget.lane('bulk'), breaker: new CircuitBreaker({ clock }) },
+      }
+    : undefined;
+  const single = { budget, breaker: new CircuitBreaker({ clock }) };
   return {
     async reap(options: ReapOptions): Promise<ReapSummary> {
+      // Fail before claiming anything if the run could never call CAR.
+      if (!options.dryRun) await deps.car.ensureReady?.();
       const userIds = validateReapOptions(options);
+      const { budget: runBudget, breaker } = lanes?.[laneOf(options)] ?? single;
       const live = !options.dryRun;
       // A webhook's run leaves what it could not deliver to the scheduled runs.
       if (live && options.trigger !== 'webhook') events.resume?.();
@@ -81,7 +102,7 @@ export function createReaper(deps: ReaperDeps): Reaper {
         {
           store: deps.store,
           car: deps.car,
-          budget,
+          budget: runBudget,
           clock,
           sleep,
           logger: deps.logger ?? silentLogger,

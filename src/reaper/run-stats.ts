@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
-import type { DurationFigures, ReapProgress } from './types.js';
+import type { Outcome } from '../sessions/session-store.js';
+import type { DurationFigures, ReapProgress, ReapSummary } from './types.js';
 
 /** How often onProgress may fire, in ms. */
 export const PROGRESS_INTERVAL_MS = 100;
@@ -33,6 +34,29 @@ export class RunStats {
     private readonly onProgress?: (progress: ReapProgress) => void,
   ) {}
 
+  /** Adds a session's outcome to the counters. */
+  count(outcome: Outcome): void {
+    switch (outcome.kind) {
+      case 'destroyed':
+        this.destroyed++;
+        if (outcome.alreadyGone) this.alreadyGone++;
+        break;
+      case 'retry':
+        this.retried++;
+        this.oldestRetryAgeMs = Math.max(
+          this.oldestRetryAgeMs,
+          outcome.at - (outcome.firstFailedAt ?? outcome.at),
+        );
+        break;
+      case 'failed':
+        this.failed++;
+        break;
+      case 'released':
+        this.released++;
+        break;
+    }
+  }
+
   onCall(): void {
     this.calls++;
     const now = this.clock();
@@ -54,6 +78,38 @@ export class RunStats {
   /** Sessions finished one way or another. */
   get processed(): number {
     return this.destroyed + this.failed + this.retried + this.skipped + this.released;
+  }
+
+  /** The run's summary from its counters and what only the run knows. */
+  summary(
+    durationMs: number,
+    run: Pick<ReapSummary, 'trigger' | 'breakerOpened' | 'dryRun' | 'concurrency'>,
+  ): ReapSummary {
+    return {
+      trigger: run.trigger,
+      candidates: this.candidates,
+      claimed: this.claimed,
+      destroyed: this.destroyed,
+      alreadyGone: this.alreadyGone,
+      retried: this.retried,
+      failed: this.failed,
+      terminalFailures: this.terminalFailures,
+      oldestRetryAgeMs: this.oldestRetryAgeMs,
+      throttled: this.throttled,
+      skipped: this.skipped,
+      returned: this.returned,
+      claimToSendMs: this.checkToSendFigures(),
+      lateChecks: this.lateChecks,
+      failedChecks: this.failedChecks,
+      breakerOpened: run.breakerOpened,
+      dryRun: run.dryRun,
+      durationMs,
+      achievedRps: durationMs > 0 ? Math.round((this.calls * 100_000) / durationMs) / 100 : 0,
+      calls: this.calls,
+      released: this.released,
+      unrecorded: this.unrecorded,
+      concurrency: run.concurrency,
+    };
   }
 
   /** Reports progress, at most once per {@link PROGRESS_INTERVAL_MS} unless `force`. */
