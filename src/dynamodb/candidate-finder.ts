@@ -9,7 +9,6 @@ import {
   passesFilter,
   reasonFor,
 } from '../sessions/candidate-queries.js';
-import { AGE_INDEX, DUE_INDEX } from '../sessions/schema.js';
 import {
   type Candidate,
   type FindCandidatesOptions,
@@ -24,6 +23,7 @@ import {
 } from '../sessions/shard.js';
 import { batchGetSessions } from './batch-get.js';
 import { type Item, itemToSession } from './item-mapping.js';
+import { AGE_INDEX, DUE_INDEX } from './schema.js';
 import type { StoreContext } from './store-context.js';
 
 const N = (value: number): AttributeValue => ({ N: String(value) });

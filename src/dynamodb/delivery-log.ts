@@ -5,7 +5,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { ReaperError } from '../errors.js';
-import { RESERVED_USER_ID_PREFIX, TTL_ATTRIBUTE } from '../sessions/schema.js';
+import { RESERVED_USER_ID_PREFIX } from '../sessions/validation.js';
 import {
   DELIVERY_LEASE_MS,
   DELIVERY_RETENTION_MS,
@@ -13,6 +13,7 @@ import {
   type DeliveryLog,
 } from '../webhook/delivery-log.js';
 import type { HandlerResponse } from '../webhook/http.js';
+import { TTL_ATTRIBUTE } from './schema.js';
 import { isConditionalCheckFailed, toStoreError } from './store-errors.js';
 
 /** Partition key prefix of delivery items in the sessions table. */

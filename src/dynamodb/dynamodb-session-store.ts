@@ -6,7 +6,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { StoreError, ValidationError } from '../errors.js';
-import { RESERVED_USER_ID_PREFIX } from '../sessions/schema.js';
 import {
   type ActivityOptions,
   type Candidate,
@@ -31,6 +30,7 @@ import {
   assertTimestamp,
   assertUserId,
   assertUserIds,
+  RESERVED_USER_ID_PREFIX,
 } from '../sessions/validation.js';
 import { assertNumberAtLeast, assertText } from '../validation.js';
 import {

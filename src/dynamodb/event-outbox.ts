@@ -9,14 +9,10 @@ import {
 import { type Clock, systemClock } from '../clock.js';
 import { StoreError } from '../errors.js';
 import type { EventOutbox, OutboxEntry } from '../events/outbox.js';
-import {
-  DUE_INDEX,
-  RESERVED_USER_ID_PREFIX,
-  SHARD_COUNT,
-  TTL_ATTRIBUTE,
-} from '../sessions/schema.js';
-import { fnv1a } from '../sessions/shard.js';
+import { fnv1a, SHARD_COUNT } from '../sessions/shard.js';
+import { RESERVED_USER_ID_PREFIX } from '../sessions/validation.js';
 import { batchGetItems } from './batch-get.js';
+import { DUE_INDEX, TTL_ATTRIBUTE } from './schema.js';
 
 /** How long an undelivered event is kept and retried. @default 3 days */
 export const OUTBOX_RETENTION_MS = 3 * 24 * 3600 * 1000;

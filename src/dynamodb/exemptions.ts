@@ -1,6 +1,6 @@
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { RESERVED_USER_ID_PREFIX } from '../sessions/schema.js';
 import type { Exemption, ExemptionEntry } from '../sessions/session-store.js';
+import { RESERVED_USER_ID_PREFIX } from '../sessions/validation.js';
 import { updateIfMatches } from './conditional-write.js';
 import { type Item, itemToSession } from './item-mapping.js';
 import type { StoreContext } from './store-context.js';

@@ -1,6 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { StoreError } from '../errors.js';
-import { DESTROYED_RETENTION_MS, FAILED_RETENTION_MS, TTL_ATTRIBUTE } from '../sessions/schema.js';
 import {
   type ReapReason,
   SESSION_STATES,
@@ -8,6 +7,7 @@ import {
   type SessionState,
 } from '../sessions/session-store.js';
 import { AGE_FAMILY, type DueFamily, shardKey, shardOf } from '../sessions/shard.js';
+import { DESTROYED_RETENTION_MS, FAILED_RETENTION_MS, TTL_ATTRIBUTE } from './schema.js';
 
 /** A DynamoDB item in wire form. */
 export type Item = Record<string, AttributeValue>;

@@ -1,7 +1,7 @@
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { LiveSessionCounts } from '../drift/drift.js';
-import { DUE_INDEX } from '../sessions/schema.js';
 import { resolveEndpoint } from './client.js';
+import { DUE_INDEX } from './schema.js';
 import { toStoreError } from './store-errors.js';
 
 /** What counting read. */

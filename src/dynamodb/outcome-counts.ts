@@ -20,7 +20,7 @@ import {
 } from '../report/hourly-counts.js';
 import { REAP_REASONS } from '../report/reap-reason.js';
 import { type TalliedOutcome, talliedOutcomeOf } from '../report/tallied-outcome.js';
-import { RESERVED_USER_ID_PREFIX } from '../sessions/schema.js';
+import { RESERVED_USER_ID_PREFIX } from '../sessions/validation.js';
 import { resolveEndpoint } from './client.js';
 import { toStoreError } from './store-errors.js';
 

@@ -1,7 +1,6 @@
 import { type AttributeValue, QueryCommand } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { type Cutoffs, cutoffsOf } from '../sessions/candidate-queries.js';
-import { AGE_INDEX, DUE_INDEX } from '../sessions/schema.js';
 import type {
   ClassThresholds,
   FindWarnableOptions,
@@ -12,6 +11,7 @@ import { AGE_FAMILY, allShards, shardKey } from '../sessions/shard.js';
 import { type WarnPolicy, warningFor } from '../sessions/warnings.js';
 import { batchGetSessions } from './batch-get.js';
 import { type Item, itemToSession } from './item-mapping.js';
+import { AGE_INDEX, DUE_INDEX } from './schema.js';
 import type { StoreContext } from './store-context.js';
 
 const N = (value: number): AttributeValue => ({ N: String(value) });

@@ -20,8 +20,8 @@ export interface SharedRateBudgetOptions {
   jitterMarginMs?: number;
   /**
    * A slot may be used this long after its time; a later one expires unused.
-   * Node timers on a busy host fire 1-15 ms late, so 20 ms keeps expired
-   * slots rare. @default 20
+   * Long enough for a busy host's late timers (bench/RESULTS.md, "Shared
+   * quota"), so expired slots stay rare. @default 20
    */
   lateToleranceMs?: number;
   /**
@@ -55,8 +55,8 @@ export interface SharedRateBudgetOptions {
    * and they bunch with the calls after them. Such a cold batch is followed
    * by this much empty time on the timeline (at most one slot per call of
    * the batch, so a lone webhook destroy costs one slot), which the late
-   * calls move into instead of crowding the next process's slots. 60 ms
-   * was measured on a loaded 2-core machine. @default 100
+   * calls move into instead of crowding the next process's slots (the
+   * lateness measured is in bench/RESULTS.md, "Shared quota"). @default 100
    */
   coldStartGapMs?: number;
   /** Time without a call after which a process counts as cold again. @default 10000 */

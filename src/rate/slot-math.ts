@@ -12,7 +12,7 @@
  * batches (fractional ms strings would accumulate rounding).
  */
 
-import { RESERVED_USER_ID_PREFIX } from '../sessions/schema.js';
+import { RESERVED_USER_ID_PREFIX } from '../sessions/validation.js';
 
 /**
  * The item holding the DestroySession timeline, in the sessions table. A

@@ -1,5 +1,5 @@
-import { ValidationError } from '../errors.js';
 import type { SessionClasses } from '../policies/session-classes.js';
+import { assertNumberAtLeast } from '../validation.js';
 
 /** Configured policies and limits of the engine (all durations in ms). */
 export interface ReaperSettings {
@@ -77,44 +77,34 @@ export const DEFAULT_LEASE_MARGIN_MS = 15_000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_STORE_CONCURRENCY = 16;
 
-const finiteAtLeast = (field: string, value: unknown, min: number): void => {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new ValidationError(field, `must be a finite number >= ${min}, got ${String(value)}`);
-  }
-};
-
-const integerAtLeast = (field: string, value: unknown, min: number): void => {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new ValidationError(field, `must be an integer >= ${min}, got ${String(value)}`);
-  }
-};
-
-/** Throws a {@link ValidationError} naming the first bad setting. */
+/** Throws a ValidationError naming the first bad setting. */
 export function validateSettings(settings: ReaperSettings): void {
-  finiteAtLeast('idleTimeoutMs', settings.idleTimeoutMs, 1);
-  finiteAtLeast('disconnectGraceMs', settings.disconnectGraceMs, 0);
-  finiteAtLeast('maxAgeMs', settings.maxAgeMs, 0);
+  assertNumberAtLeast(settings.idleTimeoutMs, 'idleTimeoutMs', 1);
+  assertNumberAtLeast(settings.disconnectGraceMs, 'disconnectGraceMs', 0);
+  assertNumberAtLeast(settings.maxAgeMs, 'maxAgeMs', 0);
   if (settings.activityResolutionMs !== undefined) {
-    finiteAtLeast('activityResolutionMs', settings.activityResolutionMs, 0);
+    assertNumberAtLeast(settings.activityResolutionMs, 'activityResolutionMs', 0);
   }
-  integerAtLeast('quotaRps', settings.quotaRps, 1);
-  if (settings.concurrency !== undefined) integerAtLeast('concurrency', settings.concurrency, 1);
-  if (settings.maxAttempts !== undefined) integerAtLeast('maxAttempts', settings.maxAttempts, 1);
+  assertNumberAtLeast(settings.quotaRps, 'quotaRps', 1, { integer: true });
+  if (settings.concurrency !== undefined)
+    assertNumberAtLeast(settings.concurrency, 'concurrency', 1, { integer: true });
+  if (settings.maxAttempts !== undefined)
+    assertNumberAtLeast(settings.maxAttempts, 'maxAttempts', 1, { integer: true });
   if (settings.retryMaxDelayMs !== undefined) {
-    finiteAtLeast('retryMaxDelayMs', settings.retryMaxDelayMs, 1);
+    assertNumberAtLeast(settings.retryMaxDelayMs, 'retryMaxDelayMs', 1);
   }
   if (settings.giveUpAfterMs !== undefined)
-    finiteAtLeast('giveUpAfterMs', settings.giveUpAfterMs, 0);
-  if (settings.leaseMs !== undefined) finiteAtLeast('leaseMs', settings.leaseMs, 1);
+    assertNumberAtLeast(settings.giveUpAfterMs, 'giveUpAfterMs', 0);
+  if (settings.leaseMs !== undefined) assertNumberAtLeast(settings.leaseMs, 'leaseMs', 1);
   if (settings.leaseMarginMs !== undefined)
-    finiteAtLeast('leaseMarginMs', settings.leaseMarginMs, 0);
-  if (settings.pageSize !== undefined) integerAtLeast('pageSize', settings.pageSize, 1);
-  if (settings.warnBeforeMs !== undefined) finiteAtLeast('warnBeforeMs', settings.warnBeforeMs, 0);
+    assertNumberAtLeast(settings.leaseMarginMs, 'leaseMarginMs', 0);
+  if (settings.pageSize !== undefined)
+    assertNumberAtLeast(settings.pageSize, 'pageSize', 1, { integer: true });
+  if (settings.warnBeforeMs !== undefined)
+    assertNumberAtLeast(settings.warnBeforeMs, 'warnBeforeMs', 0);
   if (settings.eventsFlushMs !== undefined)
-    finiteAtLeast('eventsFlushMs', settings.eventsFlushMs, 0);
+    assertNumberAtLeast(settings.eventsFlushMs, 'eventsFlushMs', 0);
   if (settings.storeConcurrency !== undefined) {
-    integerAtLeast('storeConcurrency', settings.storeConcurrency, 1);
+    assertNumberAtLeast(settings.storeConcurrency, 'storeConcurrency', 1, { integer: true });
   }
 }
-
-export { finiteAtLeast, integerAtLeast };

@@ -1,5 +1,12 @@
 import { DEFAULT_CLASS } from '../policies/session-classes.js';
-import { SHARD_COUNT } from './schema.js';
+
+/**
+ * Shards per index family. A write-heavy GSI partition key (every heartbeat
+ * rewrites its `due` entry) would otherwise pile onto one partition; 16 shards
+ * spread heartbeats over 16 index partitions, and a reap cycle issues one small
+ * query per family and shard. Changing it requires rewriting every item.
+ */
+export const SHARD_COUNT = 16;
 
 /**
  * Families of the `due` index: which rule a session waits for.

@@ -1,7 +1,12 @@
 import { ValidationError } from '../errors.js';
 import { CLASS_NAME_PATTERN } from '../policies/session-classes.js';
 import { describeType, describeValue } from '../validation.js';
-import { RESERVED_USER_ID_PREFIX } from './schema.js';
+
+/**
+ * User ids starting with this prefix are reserved for the project's own items
+ * in the same table (the shared rate budget); the store refuses them.
+ */
+export const RESERVED_USER_ID_PREFIX = '__car-reaper#';
 
 /** Longest user id accepted, in characters (CAR documents none; this keeps items small). */
 export const MAX_USER_ID_LENGTH = 256;

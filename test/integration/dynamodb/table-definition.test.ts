@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AGE_INDEX, DUE_INDEX, TTL_ATTRIBUTE } from '../../../src/dynamodb/schema.js';
 import {
   findTableDefinitionFile,
   loadTableDefinition,
   tableDefinitionFromYaml,
 } from '../../../src/dynamodb/table-definition.js';
-import { AGE_INDEX, DUE_INDEX, TTL_ATTRIBUTE } from '../../../src/sessions/schema.js';
 
 describe('Function: loadTableDefinition', () => {
   const definition = loadTableDefinition('my-table');

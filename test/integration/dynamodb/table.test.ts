@@ -4,8 +4,8 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGE_INDEX, DUE_INDEX, TTL_ATTRIBUTE } from '../../../src/dynamodb/schema.js';
 import { ensureTable } from '../../../src/dynamodb/table-definition.js';
-import { AGE_INDEX, DUE_INDEX, TTL_ATTRIBUTE } from '../../../src/sessions/schema.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';
 
 const NOW = Date.UTC(2026, 0, 1);

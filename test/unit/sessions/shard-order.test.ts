@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waveWidth } from '../../../src/dynamodb/candidate-finder.js';
-import { SHARD_COUNT } from '../../../src/sessions/schema.js';
-import { allShards, shuffledShards } from '../../../src/sessions/shard.js';
+import { allShards, SHARD_COUNT, shuffledShards } from '../../../src/sessions/shard.js';
 
 describe('Function: shuffledShards', () => {
   it('returns every shard once, in an order set by the random source', () => {

@@ -12,20 +12,6 @@ export const AGE_INDEX = 'age';
 /** The TTL attribute: epoch **seconds**, set on destroyed and failed items only. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
-/**
- * Shards per index family. A write-heavy GSI partition key (every heartbeat
- * rewrites its `due` entry) would otherwise pile onto one partition; 16 shards
- * spread heartbeats over 16 index partitions, and a reap cycle issues one small
- * query per family and shard. Changing it requires rewriting every item.
- */
-export const SHARD_COUNT = 16;
-
-/**
- * User ids starting with this prefix are reserved for the project's own items
- * in the same table (the shared rate budget); the store refuses them.
- */
-export const RESERVED_USER_ID_PREFIX = '__car-reaper#';
-
 /** How long a destroyed item stays before TTL removes it. @default 7 days */
 export const DESTROYED_RETENTION_MS = 7 * 24 * 3600 * 1000;
 /** How long a failed item stays (operators need time to look at it). @default 30 days */
