@@ -128,7 +128,11 @@ export async function destroyClaimed(
       }
       claim = sent.claim;
       const result = await sent.call;
-      gate.callDone(deps.clock() - sent.sendAt, stats.calls);
+      // Only CAR's answers say how long CAR takes: a timeout or a broken
+      // connection must not raise the concurrency against a struggling endpoint.
+      if (result.ok || result.error.requestId !== undefined) {
+        gate.callDone(deps.clock() - sent.sendAt, stats.calls);
+      }
       permit.done(healthOf(result));
       return { kind: 'answer', result };
     });
