@@ -6,13 +6,8 @@ import type { Lane } from './waiter-queue.js';
  * limiter; a shared one (kept in DynamoDB) holds the total across processes.
  */
 export interface RateBudget {
-  /**
-   * Resolves with the time of the caller's slot: at the slot, or up to
-   * `leadMs` before it, so that work due just before the send (the store's
-   * last check) can overlap the wait; the caller then sends at the slot.
-   * Rejects if `signal` aborts first.
-   */
-  take(signal?: AbortSignal, leadMs?: number): Promise<number>;
+  /** Resolves when one call may be made now; rejects if `signal` aborts first. */
+  take(signal?: AbortSignal): Promise<void>;
   /** Reports a RequestLimitExceeded from the server so the budget slows down. */
   onThrottled?(): void;
   /** Reports a call that went through so a slowed budget can recover. */

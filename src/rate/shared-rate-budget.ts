@@ -88,13 +88,13 @@ export class SharedRateBudget implements RateBudget {
   }
 
   /** Takes a slot in the bulk lane. */
-  take(signal?: AbortSignal, leadMs?: number): Promise<number> {
-    return this.takeIn('bulk', signal, leadMs);
+  take(signal?: AbortSignal): Promise<void> {
+    return this.takeIn('bulk', signal);
   }
 
-  /** Resolves at the caller's slot (or `leadMs` before it) with its time; priority callers go first. */
-  takeIn(lane: Lane, signal?: AbortSignal, leadMs?: number): Promise<number> {
-    const taken = this.waiters.add(lane, this.clock(), signal, leadMs);
+  /** Resolves at the caller's slot; priority callers go before bulk ones. */
+  takeIn(lane: Lane, signal?: AbortSignal): Promise<void> {
+    const taken = this.waiters.add(lane, this.clock(), signal);
     this.notify();
     if (!this.pumping) void this.pump();
     return taken;
@@ -103,7 +103,7 @@ export class SharedRateBudget implements RateBudget {
   /** A view of this budget whose `take` draws from `lane`. */
   lane(lane: Lane): RateBudget {
     return {
-      take: (signal, leadMs) => this.takeIn(lane, signal, leadMs),
+      take: (signal) => this.takeIn(lane, signal),
       onThrottled: () => this.onThrottled(),
       onSuccess: () => this.onSuccess(),
       onSendDelay: (delayMs) => this.onSendDelay(delayMs),
@@ -158,13 +158,12 @@ export class SharedRateBudget implements RateBudget {
         this.expire(now);
         const next = this.slots[0];
         if (next !== undefined) {
-          const releaseAt = next - this.waiters.nextLeadMs;
-          if (releaseAt > now) {
-            const target = Math.ceil(releaseAt);
-            await this.pause(releaseAt - now);
+          if (next > now) {
+            const target = Math.ceil(next);
+            await this.pause(next - now);
             const woke = this.clock();
             if (woke > target) this.stalls.note(woke - target, woke);
-          } else this.grantShared(now, Math.max(next, now));
+          } else this.grantShared(now);
           continue;
         }
         if (this.inFallback(now)) {
@@ -185,15 +184,15 @@ export class SharedRateBudget implements RateBudget {
     }
   }
 
-  private grantShared(now: number, slotAt: number): void {
+  private grantShared(now: number): void {
     this.slots.shift();
-    if (!this.release(now, slotAt)) return;
+    if (!this.release(now)) return;
     this.lastSharedGrant = now;
     if (this.waiters.size > this.slots.length) this.startRefill();
   }
 
-  private release(now: number, slotAt: number): boolean {
-    const waiter = this.waiters.release(slotAt);
+  private release(now: number): boolean {
+    const waiter = this.waiters.release();
     if (!waiter) return false;
     this.figures.granted(waiter.lane, now - waiter.since);
     return true;
@@ -204,7 +203,7 @@ export class SharedRateBudget implements RateBudget {
     if (now < startAt) return this.pause(startAt - now);
     await this.fallback.take();
     const at = this.clock();
-    if (!this.release(at, at)) return;
+    if (!this.release(at)) return;
     this.counters.fallbackGrants++;
     this.lastFallbackGrant = at;
   }

@@ -67,9 +67,9 @@ export class SlidingWindowLimiter implements RateBudget {
           });
   }
 
-  take(signal?: AbortSignal, leadMs = 0): Promise<number> {
+  take(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const taken = this.waiters.add('bulk', this.clock(), signal, leadMs);
+    const taken = this.waiters.add('bulk', this.clock(), signal);
     if (!this.pumping) {
       this.restarted = true;
       void this.pump();
@@ -114,18 +114,17 @@ export class SlidingWindowLimiter implements RateBudget {
     return at;
   }
 
-  /** Grants the slot at `slotAt` (now, or up to a waiter's lead ahead). */
-  private grant(now: number, slotAt: number): void {
+  private grant(now: number): void {
     const interval = this.widenedMs / this.capacity();
     // Anchor on the ideal slot, so a timer that fires late is caught up on
     // the next grants instead of pushing every later slot back (on a busy
     // machine timers fire 10-20 ms late: without catch-up that would cost a
     // third of the rate). Catch-up is bounded to a tenth of the window. When
     // the queue had run dry there is nothing to catch up: restart from now.
-    const floor = this.restarted ? slotAt : now - this.widenedMs / 10;
+    const floor = this.restarted ? now : now - this.widenedMs / 10;
     this.restarted = false;
     this.lastSlot = Math.max(this.lastSlot + interval, floor);
-    this.log.record(slotAt);
+    this.log.record(now);
   }
 
   /** Serves waiters in order, one at a time, sleeping until each may go. */
@@ -135,18 +134,16 @@ export class SlidingWindowLimiter implements RateBudget {
       while (this.waiters.size > 0) {
         const now = this.clock();
         const at = this.nextAllowedAt(now);
-        const lead = this.waiters.nextLeadMs;
-        if (at - lead > now) {
+        if (at > now) {
           // Re-evaluated after the sleep: the rate may have changed meanwhile.
-          const target = Math.ceil(at - lead);
+          const target = Math.ceil(at);
           await this.sleep(target - now);
           const woke = this.clock();
           this.stalls.note(woke - target, woke);
           continue;
         }
-        const slotAt = Math.max(at, now);
-        this.grant(now, slotAt);
-        this.waiters.release(slotAt);
+        this.grant(now);
+        this.waiters.release();
       }
     } finally {
       this.pumping = false;

@@ -8,8 +8,7 @@ export type Lane = 'priority' | 'bulk';
 interface Waiter {
   lane: Lane;
   since: number;
-  leadMs: number;
-  resolve: (slotAt: number) => void;
+  resolve: () => void;
   reject: (reason: unknown) => void;
   detach: () => void;
 }
@@ -37,15 +36,10 @@ export class WaiterQueue {
       : bulk[position - priority.length]?.since;
   }
 
-  /** How long before its slot the next caller is to be let go (see RateBudget.take). */
-  get nextLeadMs(): number {
-    return (this.queues.priority[0] ?? this.queues.bulk[0])?.leadMs ?? 0;
-  }
-
   /** Queues a caller arriving at `now`; rejects with the signal's reason if it aborts first. */
-  add(lane: Lane, now: number, signal: AbortSignal | undefined, leadMs = 0): Promise<number> {
+  add(lane: Lane, now: number, signal: AbortSignal | undefined): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const queue = this.queues[lane];
       const onAbort = () => {
         const index = queue.indexOf(waiter);
@@ -55,7 +49,6 @@ export class WaiterQueue {
       const waiter: Waiter = {
         lane,
         since: now,
-        leadMs: Math.max(0, leadMs),
         resolve,
         reject,
         detach: () => signal?.removeEventListener('abort', onAbort),
@@ -65,12 +58,12 @@ export class WaiterQueue {
     });
   }
 
-  /** Lets the next caller go with its slot's time (priority first); returns it, or undefined if none waits. */
-  release(slotAt: number): { lane: Lane; since: number } | undefined {
+  /** Lets the next caller go (priority first); returns it, or undefined if none waits. */
+  release(): { lane: Lane; since: number } | undefined {
     const waiter = this.queues.priority.shift() ?? this.queues.bulk.shift();
     if (!waiter) return undefined;
     waiter.detach();
-    waiter.resolve(slotAt);
+    waiter.resolve();
     return waiter;
   }
 }

@@ -2,7 +2,6 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { Clock } from '../clock.js';
 import type { RateBudget } from '../rate/rate-budget.js';
 import type { Claim } from '../sessions/session-store.js';
-import { CheckLead } from './check-lead.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { LatencyTracker } from './concurrency.js';
 
@@ -37,8 +36,6 @@ export class CallGate {
   readonly budget: RateBudget;
   readonly breaker: CircuitBreaker;
   readonly stop: AbortSignal;
-  /** How long before its slot each last check starts, from the run's recent checks. */
-  readonly checkLead = new CheckLead();
   private readonly limit: LimitFunction;
   private readonly latency: LatencyTracker;
   private ready: Promise<void> | undefined;

@@ -204,10 +204,10 @@ export async function destroyClaimed(
 }
 
 /**
- * A rate slot, the last check, and the call sent (not awaited). The budget
- * lets the caller go a little before its slot (the recent checks' duration),
- * the check runs, and the call leaves at the slot: the check adds no delay
- * to the send, and no wait for a slot comes after it.
+ * A rate slot, the last check, and the call sent (not awaited): the check
+ * runs between the slot and the send, and the call goes out in the same turn
+ * as the check's answer, so nothing (no timer, no wait for a slot) widens the
+ * window in which activity could slip past the check.
  */
 async function slotCheckAndSend(
   claim: Claim,
@@ -219,16 +219,15 @@ async function slotCheckAndSend(
   | { kind: 'sent'; claim: Claim; sendAt: number; call: Promise<CarResult<{ requestId?: string }>> }
 > {
   if (gate.closedFor(claim)) return { kind: 'stopped' };
-  let slotAt: number;
   try {
-    slotAt = await gate.budget.take(gate.stop, gate.checkLead.current());
+    await gate.budget.take(gate.stop);
   } catch {
     return { kind: 'stopped' };
   }
-  const checkAt = deps.clock();
+  const slotAt = deps.clock();
   let check: SendCheck;
   try {
-    check = await deps.store.markSending(claim, checkAt);
+    check = await deps.store.markSending(claim, slotAt);
   } catch (error) {
     // The store could not say whether the user is back: nothing is sent, and the
     // claim ends as if the run had stopped before it; a later run picks it up.
@@ -239,18 +238,15 @@ async function slotCheckAndSend(
     });
     return { kind: 'stopped' };
   }
-  const checkedAt = deps.clock();
-  gate.checkLead.observe(checkedAt - checkAt);
-  if (check.status !== 'clear') return { kind: 'check', check };
-  if (checkedAt < slotAt) await deps.sleep(slotAt - checkedAt);
   const sendAt = deps.clock();
-  const late = Math.max(0, sendAt - slotAt);
+  if (check.status !== 'clear') return { kind: 'check', check };
+  const late = sendAt - slotAt;
   if (late > MAX_SLOT_TO_SEND_MS) {
     // Its slot is given up and the check repeated at the next one.
     stats.lateChecks++;
     return { kind: 'again', claim: check.claim };
   }
-  stats.checkToSend.push(sendAt - checkAt);
+  stats.checkToSend.push(late);
   gate.budget.onSendDelay?.(late);
   stats.onCall();
   const call = deps.car.destroySession(check.claim.userId).catch(thrownToFailure);
