@@ -7,29 +7,18 @@ import type { ReapOptions, ReapSummary } from '../../../src/reaper/types.js';
 import type { CliServices, ServicesFactory } from '../../../src/services.js';
 import type { SessionStore } from '../../../src/sessions/session-store.js';
 import { memoryIo } from '../../helpers/cli.js';
+import { summary as aSummary } from '../../helpers/webhook-fakes.js';
 
-const summary = (overrides: Partial<ReapSummary> = {}): ReapSummary => ({
-  trigger: 'manual',
-  candidates: 3,
-  claimed: 3,
-  destroyed: 2,
-  retried: 0,
-  failed: 1,
-  alreadyGone: 0,
-  terminalFailures: 0,
-  oldestRetryAgeMs: 0,
-  returned: 0,
-  claimToSendMs: { count: 0, p50: 0, p99: 0, max: 0 },
-  lateChecks: 0,
-  failedChecks: 0,
-  breakerOpened: 0,
-  throttled: 0,
-  skipped: 0,
-  dryRun: false,
-  durationMs: 120,
-  achievedRps: 25,
-  ...overrides,
-});
+const summary = (overrides: Partial<ReapSummary> = {}): ReapSummary =>
+  aSummary({
+    candidates: 3,
+    claimed: 3,
+    destroyed: 2,
+    failed: 1,
+    durationMs: 120,
+    achievedRps: 25,
+    ...overrides,
+  });
 
 /** Fakes behind the CLI's own services port; records what the commands asked for. */
 function fakeServices(options: { reap?: (o: ReapOptions) => ReapSummary; car?: CarApi } = {}) {

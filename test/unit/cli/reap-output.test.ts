@@ -1,29 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { renderReapSummary } from '../../../src/cli/reap-output.js';
 import type { ReapSummary } from '../../../src/reaper/types.js';
+import { summary as aSummary } from '../../helpers/webhook-fakes.js';
 
-const summary = (overrides: Partial<ReapSummary>): ReapSummary => ({
-  trigger: 'manual',
-  candidates: 2,
-  claimed: 0,
-  destroyed: 0,
-  retried: 0,
-  failed: 0,
-  alreadyGone: 0,
-  terminalFailures: 0,
-  oldestRetryAgeMs: 0,
-  returned: 0,
-  claimToSendMs: { count: 0, p50: 0, p99: 0, max: 0 },
-  lateChecks: 0,
-  failedChecks: 0,
-  breakerOpened: 0,
-  throttled: 0,
-  skipped: 0,
-  dryRun: true,
-  durationMs: 100,
-  achievedRps: 0,
-  ...overrides,
-});
+const summary = (overrides: Partial<ReapSummary>): ReapSummary =>
+  aSummary({
+    candidates: 2,
+    dryRun: true,
+    durationMs: 100,
+    ...overrides,
+  });
 
 describe('Function: renderReapSummary', () => {
   it('says for each would-be destroy its class and reason, and how many exempt sessions were left alone', () => {

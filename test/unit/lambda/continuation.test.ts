@@ -6,32 +6,23 @@ import {
 } from '../../../src/lambda/continuation.js';
 import { silentLogger } from '../../../src/logger.js';
 import type { ReapSummary } from '../../../src/reaper/types.js';
+import { summary as aSummary } from '../../helpers/webhook-fakes.js';
 
 const scheduled = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
 
-const summary = (overrides: Partial<ReapSummary> = {}): ReapSummary => ({
-  trigger: 'schedule',
-  candidates: 500,
-  claimed: 480,
-  destroyed: 470,
-  retried: 10,
-  failed: 0,
-  alreadyGone: 0,
-  terminalFailures: 0,
-  oldestRetryAgeMs: 0,
-  returned: 0,
-  claimToSendMs: { count: 0, p50: 0, p99: 0, max: 0 },
-  lateChecks: 0,
-  failedChecks: 0,
-  breakerOpened: 0,
-  throttled: 0,
-  skipped: 20,
-  dryRun: false,
-  durationMs: 285_000,
-  achievedRps: 95,
-  stoppedAt: 'deadline',
-  ...overrides,
-});
+const summary = (overrides: Partial<ReapSummary> = {}): ReapSummary =>
+  aSummary({
+    trigger: 'schedule',
+    candidates: 500,
+    claimed: 480,
+    destroyed: 470,
+    retried: 10,
+    skipped: 20,
+    durationMs: 285_000,
+    achievedRps: 95,
+    stoppedAt: 'deadline',
+    ...overrides,
+  });
 
 describe('Function: continuationEvent', () => {
   it('forwards the schedule event of a run that stopped at its deadline with work left', () => {
