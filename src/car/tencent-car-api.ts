@@ -1,11 +1,11 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 // Deep path on purpose: the package root loads all 262 services (about 1 s of cold start).
 import { Client } from 'tencentcloud-sdk-nodejs/tencentcloud/services/car/v20220110/car_client.js';
 import { ConfigError } from '../errors.js';
 import type { CarApi, CarFailure, CarResult, ConcurrentCount } from './car-api.js';
 import { LocalCarErrorCode } from './error-classes.js';
 import { credentialFailurePrefix, type Redact, redactor, toCarFailure } from './sdk-failure.js';
+import { createWarmAgent } from './warm-agent.js';
 
 /** A Tencent Cloud key pair, with the token of temporary (STS) credentials. */
 export interface TencentCredentials {
@@ -40,7 +40,8 @@ export interface TencentCarApiOptions {
   region?: string;
   /**
    * The HTTP(S) agent. Passing one also keeps the SDK from routing through
-   * `http_proxy` on its own. @default a keep-alive agent for the endpoint's protocol
+   * `http_proxy` on its own. @default a keep-alive agent for the endpoint's
+   * protocol that keeps a few connections open ahead of demand
    */
   agent?: http.Agent;
 }
@@ -124,12 +125,7 @@ export function createTencentCarApi(options: TencentCarApiOptions): TencentCarAp
   const redact: Redact = redactor(() => secrets);
 
   const ownAgent = options.agent === undefined;
-  const agent =
-    options.agent ??
-    new (url.protocol === 'https:' ? https.Agent : http.Agent)({
-      keepAlive: true,
-      keepAliveMsecs: 1000,
-    });
+  const agent = options.agent ?? createWarmAgent({ protocol: url.protocol });
 
   const credential = {
     getCredential: async () => {

@@ -45,6 +45,8 @@ export class FakeSessionStore implements SessionStore {
   beforeClaim?: (userId: string) => void | Promise<void>;
   /** Called before each send check is applied (simulate activity while a claim waits). */
   beforeSend?: (userId: string) => void | Promise<void>;
+  /** Runs after a send check has been decided and before its answer returns (a slow answer). */
+  afterCheck?: (userId: string) => void | Promise<void>;
   /** Every send check, in order, with what it found. */
   readonly sendChecks: { userId: string; at: number; status: SendCheck['status'] }[] = [];
   private failingOutcomeWrites = 0;
@@ -287,6 +289,7 @@ export class FakeSessionStore implements SessionStore {
       check = { status: 'clear', claim: { ...claim, version: s.version } };
     }
     this.sendChecks.push({ userId: claim.userId, at, status: check.status });
+    await this.afterCheck?.(claim.userId);
     return check;
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_CHECK_TO_SEND_MS } from '../../../src/reaper/destroy-claimed.js';
 import { carFailure } from '../../helpers/fake-car.js';
 import { MINUTE, reaperHarness } from '../../helpers/reaper-harness.js';
 
@@ -92,6 +93,44 @@ describe('Function: createReaper (the last check before the send)', () => {
     const summary = await h.reap();
     expect(summary).toMatchObject({ destroyed: 1, calls: 1, lateChecks: 1 });
     expect(h.store.sendChecks).toHaveLength(2);
+  });
+
+  it('checks again on the same rate slot when the check answered too slowly to send on', async () => {
+    const h = reaperHarness();
+    h.seedIdle(1);
+    let slots = 0;
+    const take = h.budget.take.bind(h.budget);
+    h.budget.take = (signal) => {
+      slots++;
+      return take(signal);
+    };
+    let slow = true;
+    h.store.afterCheck = async () => {
+      if (slow) await h.time.sleep(MAX_CHECK_TO_SEND_MS + 30);
+      slow = false;
+    };
+    const summary = await h.reap();
+    expect(summary).toMatchObject({ destroyed: 1, calls: 1, lateChecks: 1 });
+    expect(h.store.sendChecks.map((c) => c.status)).toEqual(['clear', 'clear']);
+    expect(slots).toBe(1);
+    expect(summary.claimToSendMs.max).toBeLessThanOrEqual(MAX_CHECK_TO_SEND_MS);
+  });
+
+  it('sends nothing for a user back while a slow check was on its way back', async () => {
+    const h = reaperHarness();
+    h.seedIdle(1);
+    let backAt = 0;
+    h.store.afterCheck = async (userId) => {
+      if (backAt !== 0) return;
+      await h.time.sleep(MAX_CHECK_TO_SEND_MS / 2);
+      backAt = h.time.now;
+      await h.store.recordActivity([userId], backAt);
+      await h.time.sleep(MAX_CHECK_TO_SEND_MS);
+    };
+    const summary = await h.reap();
+    expect(summary).toMatchObject({ destroyed: 0, returned: 1, calls: 0, lateChecks: 1 });
+    expect(h.car.callsFor('stale-0')).toBe(0);
+    expect(await h.store.get('stale-0')).toMatchObject({ state: 'active', lastActiveAt: backAt });
   });
 });
 
