@@ -28,7 +28,7 @@ const S = (value: string): AttributeValue => ({ S: value });
 const CLAIM_UPDATE =
   'SET #state = :reaping, reapedBy = :claimant, claimToken = :token, leaseExpiresAt = :lease, ' +
   'claimedAt = :now, dueShard = :leaseShard, dueAt = :lease';
-const CLAIM_REMOVE = ' REMOVE ageShard, expiresAt, sendingAt';
+const CLAIM_REMOVE = ' REMOVE ageShard, expiresAt';
 
 /**
  * No claim, by search or by name, takes a session before its exemption ends
@@ -91,7 +91,10 @@ export async function claimSession(
     options.warnedBy === undefined ? '' : ' AND warnedAt >= lastActiveAt AND warnedAt <= :warnedBy';
   const reason = reasonOf(options, 'idle');
   const result = await runClaim(context, session.userId, options, token, reason.resolve, {
-    UpdateExpression: `${CLAIM_UPDATE}${reason.update}, version = version + :one, claimVersion = version + :one${CLAIM_REMOVE}`,
+    // Made at the call's slot, the claim is its last check and says the call is going out.
+    UpdateExpression:
+      `${CLAIM_UPDATE}${reason.update}, version = version + :one, claimVersion = version + :one` +
+      `${options.sending ? ', sendingAt = :now' : ''}${CLAIM_REMOVE}${options.sending ? '' : ', sendingAt'}`,
     ConditionExpression:
       `(${NOT_EXEMPT}) AND ((version = :read AND #state IN (:active, :disconnected)${stillIdle}${warned}) OR ` +
       '(#state = :reaping AND leaseExpiresAt < :now AND version = claimVersion))',
@@ -135,7 +138,7 @@ export async function claimSessionByUserId(
       `${CLAIM_UPDATE}${reason.update}, version = if_not_exists(version, :zero) + :one, ` +
       'claimVersion = if_not_exists(version, :zero) + :one, ' +
       'startedAt = if_not_exists(startedAt, :now), lastActiveAt = if_not_exists(lastActiveAt, :zero), ' +
-      `attempts = if_not_exists(attempts, :zero)${CLAIM_REMOVE}`,
+      `attempts = if_not_exists(attempts, :zero)${CLAIM_REMOVE}, sendingAt`,
     ConditionExpression: condition,
     ExpressionAttributeValues: {
       ...claimValues(userId, options, token, reason.value),

@@ -23,7 +23,7 @@ export interface CallGateOptions {
   /** Aborted when the run stops (deadline, abort, auth, outage): no new call may start. */
   stop: AbortSignal;
   /** Last moment a call on this claim may start (deadline, or the lease less its margin). */
-  cutoff(claim: Claim): number;
+  cutoff(claim: Claim | undefined): number;
   clock: Clock;
 }
 
@@ -64,12 +64,13 @@ export class CallGate {
     return this.ready;
   }
 
-  cutoff(claim: Claim): number {
+  /** Last moment a call on `claim` may start; a claim not made yet has the run's deadline. */
+  cutoff(claim: Claim | undefined): number {
     return this.options.cutoff(claim);
   }
 
   /** No new call may start on `claim`: the run stopped or its cutoff passed. */
-  closedFor(claim: Claim): boolean {
+  closedFor(claim: Claim | undefined): boolean {
     return this.stop.aborted || this.options.clock() >= this.cutoff(claim);
   }
 

@@ -33,7 +33,7 @@ export async function* namedUsers(userIds: readonly string[]): AsyncGenerator<Wo
 export function claimWorkItem(
   store: SessionStore,
   item: WorkItem,
-  claim: { now: number; leaseMs: number; claimant: string },
+  claim: { now: number; leaseMs: number; claimant: string; sending?: boolean },
   { onlyDisconnected, warnedBy }: { onlyDisconnected?: boolean; warnedBy?: number } = {},
 ): Promise<ClaimResult> {
   const options = {

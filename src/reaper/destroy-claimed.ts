@@ -24,6 +24,19 @@ export interface DestroyDeps {
   onAuthFailure(failure: CarFailure): void;
 }
 
+/**
+ * A claim not made yet: it is made at its first call's rate slot, where it is
+ * that call's last check (ClaimOptions.sending), one write instead of a claim
+ * and a check.
+ */
+export interface ClaimAtSlot {
+  userId: string;
+  /** Claims the session at `now`; undefined when the claim was lost. */
+  claimAt(now: number): Promise<Claim | undefined>;
+}
+
+const isPending = (target: Claim | ClaimAtSlot): target is ClaimAtSlot => 'claimAt' in target;
+
 /** How a claimed session's handling ended: the outcome to record with the claim that holds it. */
 export interface Ending {
   claim: Claim;
@@ -44,7 +57,9 @@ export const MAX_SLOT_TO_SEND_MS = 1000;
  * check's write lands somewhere inside its round trip, and activity recorded
  * after it cannot stop the call: a slower answer (a loaded store, a stalled
  * event loop) would leave a returning user exposed for as long, so the check
- * is made again, on the same rate slot while MAX_SLOT_TO_SEND_MS allows.
+ * is made once more, on the same rate slot while MAX_SLOT_TO_SEND_MS allows.
+ * The second answer is sent on whatever it took: the bound narrows the
+ * window after a passing stall and never stops a reaper whose store is slow.
  */
 export const MAX_CHECK_TO_SEND_MS = 75;
 
@@ -76,7 +91,7 @@ type Attempt =
   | { kind: 'answer'; result: CarResult<{ requestId?: string }> }
   | { kind: 'stopped'; claim?: Claim }
   | { kind: 'again'; claim?: Claim }
-  | { kind: 'check'; check: Exclude<SendCheck, { status: 'clear' }>; claim: Claim };
+  | { kind: 'check'; check: Exclude<SendCheck, { status: 'clear' }>; claim?: Claim };
 
 /**
  * Calls DestroySession for one claimed session, retrying in the run while
@@ -86,25 +101,37 @@ type Attempt =
  * then makes the store's last check (markSending) just before it is sent:
  * activity recorded while the claim waited cancels the destroy. Throttled
  * answers do not count as attempts: they say nothing about the session, and
- * the cutoff bounds them. Undefined when the claim was lost: nothing to record.
+ * the cutoff bounds them. A {@link ClaimAtSlot} is claimed at the first
+ * slot instead of checked. Undefined when the claim was lost, or never made:
+ * nothing to record.
  */
 export async function destroyClaimed(
-  first: Claim,
+  first: Claim | ClaimAtSlot,
   gate: CallGate,
   deps: DestroyDeps,
   stats: RunStats,
 ): Promise<Ending | undefined> {
-  let claim = first;
-  let attempts = claim.attempts;
+  const pending = isPending(first) ? first : undefined;
+  let claim = isPending(first) ? undefined : first;
+  let attempts = claim?.attempts ?? 0;
   let callsThisRun = 0;
   let retry = 0;
   let last: CarFailure | undefined;
-  let firstFailedAt = claim.previous.firstFailedAt;
+  let firstFailedAt = claim?.previous.firstFailedAt;
   let nextAttemptAt = 0;
 
+  const adopt = (held: Claim): Claim => {
+    if (claim === undefined) {
+      attempts = held.attempts;
+      firstFailedAt = held.previous.firstFailedAt;
+    }
+    claim = held;
+    return held;
+  };
+  // Called once an answer came, so on a claim that was made.
   const end = (outcome: Outcome): Ending => {
     stats.count(outcome);
-    return { claim, outcome };
+    return { claim: claim as Claim, outcome };
   };
   const retryOutcome = (at: number, failure: CarFailure, next: number): Ending =>
     end({
@@ -116,7 +143,8 @@ export async function destroyClaimed(
       firstFailedAt: firstFailedAt ?? at,
     });
   // The run stopped or ran out of time before the next call could start.
-  const stopped = (): Ending => {
+  const stopped = (): Ending | undefined => {
+    if (claim === undefined) return undefined;
     const at = deps.clock();
     if (!last) return end({ kind: 'released', at });
     return retryOutcome(at, last, Math.max(at, nextAttemptAt));
@@ -130,12 +158,18 @@ export async function destroyClaimed(
       if (gate.closedFor(claim)) return { kind: 'stopped' };
       const permit = gate.breaker.acquire();
       if (!permit) return { kind: 'again' };
-      const sent = await slotCheckAndSend(claim, gate, deps, stats);
+      let sent: Awaited<ReturnType<typeof slotCheckAndSend>>;
+      try {
+        sent = await slotCheckAndSend(claim ?? (pending as ClaimAtSlot), gate, deps, stats);
+      } catch (error) {
+        permit.done('neutral');
+        throw error;
+      }
       if (sent.kind !== 'sent') {
         permit.done('neutral');
         return sent;
       }
-      claim = sent.claim;
+      adopt(sent.claim);
       const result = await sent.call;
       // Only CAR's answers say how long CAR takes: a timeout or a broken
       // connection must not raise the concurrency against a struggling endpoint.
@@ -146,7 +180,7 @@ export async function destroyClaimed(
       return { kind: 'answer', result };
     });
     // A check made on this attempt moved the claim's version: later writes go with it.
-    if (attempt.kind !== 'answer' && attempt.claim) claim = attempt.claim;
+    if (attempt.kind !== 'answer' && attempt.claim) adopt(attempt.claim);
     if (attempt.kind === 'stopped') return stopped();
     if (attempt.kind === 'again') continue;
     const at = deps.clock();
@@ -155,7 +189,7 @@ export async function destroyClaimed(
       if (attempt.check.status === 'lost') return undefined;
       // The user is back: nothing was sent, the claim is released.
       stats.returned++;
-      return { claim, outcome: { kind: 'released', at } };
+      return { claim: claim as Claim, outcome: { kind: 'released', at } };
     }
     const answer = attempt.result;
     if (answer.ok || answer.error.class === 'gone') {
@@ -218,7 +252,7 @@ export async function destroyClaimed(
  * window in which activity could slip past the check.
  */
 async function slotCheckAndSend(
-  claim: Claim,
+  target: Claim | ClaimAtSlot,
   gate: CallGate,
   deps: DestroyDeps,
   stats: RunStats,
@@ -226,44 +260,58 @@ async function slotCheckAndSend(
   | Exclude<Attempt, { kind: 'answer' }>
   | { kind: 'sent'; claim: Claim; sendAt: number; call: Promise<CarResult<{ requestId?: string }>> }
 > {
-  if (gate.closedFor(claim)) return { kind: 'stopped' };
+  const held = isPending(target) ? undefined : target;
+  if (gate.closedFor(held)) return { kind: 'stopped' };
   try {
     await gate.budget.take(gate.stop);
   } catch {
     return { kind: 'stopped' };
   }
   const slotAt = deps.clock();
-  let current = claim;
+  let current: Claim | ClaimAtSlot = target;
+  let rechecked = false;
   for (;;) {
     const checkAt = deps.clock();
     let check: SendCheck;
-    try {
-      check = await deps.store.markSending(current, checkAt);
-    } catch (error) {
-      // The store could not say whether the user is back: nothing is sent, and the
-      // claim ends as if the run had stopped before it; a later run picks it up.
-      stats.failedChecks++;
-      deps.logger.warn('send check failed: DestroySession not sent', {
-        userId: current.userId,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      });
-      return { kind: 'stopped', claim: current };
+    if (isPending(current)) {
+      // The claim is the last check; lost, nothing is sent (its slot goes unused). A store
+      // that cannot claim fails the run, as a claim made ahead of its call would.
+      const made = await current.claimAt(checkAt);
+      check = made ? { status: 'clear', claim: made } : { status: 'lost' };
+    } else {
+      try {
+        check = await deps.store.markSending(current, checkAt);
+      } catch (error) {
+        // The store could not say whether the user is back: nothing is sent, and the
+        // claim ends as if the run had stopped before it; a later run picks it up.
+        stats.failedChecks++;
+        deps.logger.warn('send check failed: DestroySession not sent', {
+          userId: current.userId,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+        return { kind: 'stopped', claim: current };
+      }
     }
     const sendAt = deps.clock();
-    if (check.status !== 'clear') return { kind: 'check', check, claim: current };
+    if (check.status !== 'clear') {
+      return { kind: 'check', check, claim: isPending(current) ? undefined : current };
+    }
     current = check.claim;
     const took = sendAt - checkAt;
-    if (took <= MAX_CHECK_TO_SEND_MS) {
+    const slotAge = sendAt - slotAt;
+    if ((took <= MAX_CHECK_TO_SEND_MS || rechecked) && slotAge <= MAX_SLOT_TO_SEND_MS) {
       stats.checkToSend.push(took);
-      gate.budget.onSendDelay?.(sendAt - slotAt);
+      gate.budget.onSendDelay?.(slotAge);
       stats.onCall();
       const call = deps.car.destroySession(current.userId).catch(thrownToFailure);
       return { kind: 'sent', claim: current, sendAt, call };
     }
     stats.lateChecks++;
     // Too old to send on: checked again, at the next slot once this one is too old.
-    if (sendAt - slotAt + took > MAX_SLOT_TO_SEND_MS) return { kind: 'again', claim: current };
-    if (gate.closedFor(current)) return { kind: 'again', claim: current };
+    if (slotAge + took > MAX_SLOT_TO_SEND_MS || gate.closedFor(current)) {
+      return { kind: 'again', claim: current };
+    }
+    rechecked = true;
   }
 }
 
@@ -271,7 +319,11 @@ async function slotCheckAndSend(
  * Waits, outside the concurrency cap, until the circuit breaker lets calls
  * through. False when the run stops or the claim's cutoff comes first.
  */
-async function waitForBreaker(claim: Claim, gate: CallGate, deps: DestroyDeps): Promise<boolean> {
+async function waitForBreaker(
+  claim: Claim | undefined,
+  gate: CallGate,
+  deps: DestroyDeps,
+): Promise<boolean> {
   for (;;) {
     const now = deps.clock();
     const cutoff = gate.cutoff(claim);

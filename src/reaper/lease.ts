@@ -29,8 +29,9 @@ export class LeasePolicy {
     return DEFAULT_LEASE_MS;
   }
 
-  /** Last moment a call on `claim` may start. */
-  cutoff(claim: Claim): number {
+  /** Last moment a call on `claim` may start (on a claim not made yet: the deadline). */
+  cutoff(claim: Claim | undefined): number {
+    if (claim === undefined) return this.deadline;
     return Math.min(this.deadline, claim.leaseExpiresAt - this.margin());
   }
 

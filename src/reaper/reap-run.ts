@@ -4,15 +4,9 @@ import type { Clock, Sleep } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_CLASS } from '../policies/session-classes.js';
 import type { RateBudget } from '../rate/rate-budget.js';
-import type {
-  Claim,
-  ClaimResult,
-  DueReason,
-  Outcome,
-  SessionStore,
-} from '../sessions/session-store.js';
+import type { Claim, DueReason, Outcome, SessionStore } from '../sessions/session-store.js';
 import { CallGate } from './call-gate.js';
-import { claimWorkItem, namedUsers, storeCandidates, type WorkItem } from './candidate-source.js';
+import { namedUsers, storeCandidates, type WorkItem } from './candidate-source.js';
 import { type CircuitBreaker, waitOutOutage } from './circuit-breaker.js';
 import { type DestroyDeps, destroyClaimed } from './destroy-claimed.js';
 import type { EventSink } from './event-sink.js';
@@ -21,6 +15,7 @@ import { outcomeEvent } from './outcome-events.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import type { OutcomeTally } from './outcome-tally.js';
 import { DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_RETRY_MAX_DELAY_MS } from './retry-policy.js';
+import { RunClaims } from './run-claims.js';
 import { RunControl } from './run-control.js';
 import { RunRules } from './run-rules.js';
 import { RunStats } from './run-stats.js';
@@ -30,7 +25,7 @@ import {
   type ReaperSettings,
 } from './settings.js';
 import type { ReapOptions, ReapSummary, StopReason } from './types.js';
-import { needsWarning, Warner, warnGate } from './warner.js';
+import { Warner, warnGate } from './warner.js';
 
 /** What a run needs; built once per reaper by createReaper. */
 export interface ReapRunDeps {
@@ -64,7 +59,7 @@ export class ReapRun {
   private readonly stats: RunStats;
   private readonly control = new RunControl();
   private readonly tasks = new Set<Promise<void>>();
-  private claimsPending = 0;
+  private readonly claims: RunClaims;
   private readonly gate: CallGate;
   private readonly destroyDeps: DestroyDeps;
   /** Caps claims and outcome writes in flight (the store's connection pool is finite). */
@@ -112,6 +107,18 @@ export class ReapRun {
         signal: this.control.signal,
       });
     }
+    this.claims = new RunClaims({
+      store: deps.store,
+      claimant: deps.claimant,
+      clock: deps.clock,
+      lease: this.lease,
+      rules: this.rules,
+      warner: this.warner,
+      onlyDisconnected: options.onlyDisconnected,
+      stats: this.stats,
+      storeLimit: this.storeLimit,
+      onSettled: () => this.control.notify(),
+    });
     this.gate = new CallGate({
       concurrency: deps.concurrency,
       adaptConcurrency: deps.adaptConcurrency,
@@ -247,8 +254,8 @@ export class ReapRun {
   private async atLimit(limit: number): Promise<boolean> {
     for (;;) {
       const taken = this.options.dryRun ? this.wouldDestroy.length : this.stats.claimed;
-      if (taken + this.claimsPending < limit) return false;
-      if (this.claimsPending === 0) return true;
+      if (taken + this.claims.pending < limit) return false;
+      if (this.claims.pending === 0) return true;
       await this.control.nextChange();
     }
   }
@@ -265,33 +272,15 @@ export class ReapRun {
   }
 
   private async handle(item: WorkItem): Promise<void> {
-    const { store, clock } = this.deps;
-    let result: ClaimResult;
-    // The claim re-checks the warning on the item: warned this idle period, long enough ago.
-    const warnMs = item.candidate ? this.rules.warnMsOf(item.candidate) : 0;
-    const warnedBy = item.candidate && needsWarning(item.candidate, warnMs) ? warnMs : undefined;
-    this.claimsPending++;
-    try {
-      result = await this.storeLimit(() => {
-        const now = clock();
-        const claim = { now, leaseMs: this.lease.leaseFor(now), claimant: this.deps.claimant };
-        return claimWorkItem(store, item, claim, {
-          onlyDisconnected: this.options.onlyDisconnected,
-          warnedBy: warnedBy === undefined ? undefined : now - warnedBy,
-        });
-      });
-    } finally {
-      this.claimsPending--;
-      this.control.notify();
-    }
-    if (result.status === 'lost') {
-      if (warnedBy !== undefined) this.warner?.afterLostClaim(result.current);
-      this.stats.skipped++;
+    const target =
+      item.candidate && this.options.limit === undefined
+        ? this.claims.atSlot(item)
+        : await this.claims.now(item);
+    if (target === undefined) {
       this.stats.progress();
       return;
     }
-    this.stats.claimed++;
-    const ending = await destroyClaimed(result.claim, this.gate, this.destroyDeps, this.stats);
+    const ending = await destroyClaimed(target, this.gate, this.destroyDeps, this.stats);
     if (ending) {
       const { claim, outcome } = ending;
       if (!(await this.recorder.record(claim, outcome))) this.stats.unrecorded++;

@@ -227,6 +227,12 @@ export interface ClaimOptions {
    * at or before this time (the warn-first rule). @default no condition
    */
   warnedBy?: number;
+  /**
+   * claim only: the claim is made at its call's rate slot and is that call's
+   * last check: it also records `sendingAt` (= `now`), as markSending does.
+   * @default false
+   */
+  sending?: boolean;
 }
 
 /** A held claim: proof the caller may destroy the session and must record the outcome. */

@@ -45,6 +45,8 @@ export class FakeSessionStore implements SessionStore {
   beforeClaim?: (userId: string) => void | Promise<void>;
   /** Called before each send check is applied (simulate activity while a claim waits). */
   beforeSend?: (userId: string) => void | Promise<void>;
+  /** Runs after a claim was made and before its answer returns (a slow answer). */
+  afterClaim?: (userId: string) => void | Promise<void>;
   /** Runs after a send check has been decided and before its answer returns (a slow answer). */
   afterCheck?: (userId: string) => void | Promise<void>;
   /** Every send check, in order, with what it found. */
@@ -168,7 +170,7 @@ export class FakeSessionStore implements SessionStore {
     const previous = copy(current);
     const reason = reapReasonOf(options.reason ?? fallback) ?? current.reason ?? 'idle';
     current.reason = reason;
-    current.sendingAt = undefined;
+    current.sendingAt = options.sending ? options.now : undefined;
     current.state = 'reaping';
     current.reapedBy = options.claimant;
     current.leaseExpiresAt = options.now + options.leaseMs;
@@ -211,7 +213,9 @@ export class FakeSessionStore implements SessionStore {
       this.sessions.set(current.userId, revived);
       return { status: 'lost', current: copy(revived) };
     }
-    return this.take(current, options, 'idle');
+    const taken = this.take(current, options, 'idle');
+    await this.afterClaim?.(session.userId);
+    return taken;
   }
 
   async *findWarnable(options: FindWarnableOptions): AsyncIterable<Warnable[]> {

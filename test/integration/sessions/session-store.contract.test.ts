@@ -241,6 +241,21 @@ describe.each(implementations)('Contract: SessionStore (%s)', (_name, open) => {
       expect(await store.get(user)).toMatchObject({ state: 'reaping', reason: 'idle' });
     });
 
+    it('records the call as going out when the claim is made at its slot, and only then', async () => {
+      await store.recordActivity([user, 'other'], NOW - 10 * MINUTE);
+      const atSlot = await candidate(user, NOW);
+      const early = await candidate('other', NOW);
+      const claim = { now: NOW, leaseMs: LEASE, claimant: 'a' };
+      const sending = await store.claim(atSlot.session, { ...claim, sending: true });
+      const plain = await store.claim(early.session, claim);
+      expect([sending.status, plain.status]).toEqual(['claimed', 'claimed']);
+      expect((await store.get(user))?.sendingAt).toBe(NOW);
+      expect((await store.get('other'))?.sendingAt).toBeUndefined();
+      // The claim is the last check: a check of the same claim finds nothing recorded since.
+      if (sending.status !== 'claimed') throw new Error('not claimed');
+      expect((await store.markSending(sending.claim, NOW + 100)).status).toBe('clear');
+    });
+
     it('revives, and does not take over, an expired claim whose user is back', async () => {
       await claimIdle(user, NOW, 'dead');
       await store.recordActivity([user], NOW + 500);

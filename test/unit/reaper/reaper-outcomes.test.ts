@@ -58,9 +58,28 @@ describe('Function: createReaper (outcomes that match CAR)', () => {
 });
 
 describe('Function: createReaper (the last check before the send)', () => {
-  it('sends nothing for a user whose activity was recorded while the claim waited, and releases the session', async () => {
+  it('claims a found session at its rate slot: activity recorded while it waited for the slot loses the claim, nothing is sent', async () => {
     const h = reaperHarness();
     h.seedIdle(3);
+    let backAt = 0;
+    h.store.beforeClaim = async (userId) => {
+      if (userId !== 'stale-1') return;
+      backAt = h.time.now;
+      await h.store.recordActivity([userId], backAt);
+    };
+    const summary = await h.reap();
+    expect(summary).toMatchObject({ destroyed: 2, skipped: 1, claimed: 2, calls: 2 });
+    expect(h.car.callsFor('stale-1')).toBe(0);
+    expect(await h.store.get('stale-1')).toMatchObject({ state: 'active', lastActiveAt: backAt });
+    // One write per first call: the claim says the call is going out.
+    expect(h.store.sendChecks).toHaveLength(0);
+    expect((await h.store.get('stale-0'))?.state).toBe('destroyed');
+  });
+
+  it('sends nothing for a user whose activity was recorded between a failed call and its retry, and releases the session', async () => {
+    const h = reaperHarness();
+    h.seedIdle(3);
+    h.car.script('stale-1', carFailure('retryable'), 'ok');
     let backAt = 0;
     h.store.beforeSend = async (userId) => {
       if (userId !== 'stale-1') return;
@@ -68,34 +87,36 @@ describe('Function: createReaper (the last check before the send)', () => {
       await h.store.recordActivity([userId], backAt);
     };
     const summary = await h.reap();
-    expect(summary).toMatchObject({ destroyed: 2, skipped: 1, returned: 1, calls: 2 });
-    expect(h.car.callsFor('stale-1')).toBe(0);
+    expect(summary).toMatchObject({ destroyed: 2, skipped: 1, returned: 1, calls: 3 });
+    expect(h.car.callsFor('stale-1')).toBe(1);
     expect(await h.store.get('stale-1')).toMatchObject({ state: 'active', lastActiveAt: backAt });
   });
 
-  it('makes one check per call and reports the check-to-send times', async () => {
+  it('makes one check per call (the claim for the first, markSending for a retry) and reports the check-to-send times', async () => {
     const h = reaperHarness();
     h.seedIdle(4);
     h.car.script('stale-0', carFailure('retryable'), 'ok');
     const summary = await h.reap();
-    expect(h.store.sendChecks.map((c) => c.status)).toEqual(Array(5).fill('clear'));
+    expect(h.store.claims).toHaveLength(4);
+    expect(h.store.sendChecks.map((c) => c.status)).toEqual(['clear']);
     expect(summary.claimToSendMs).toMatchObject({ count: 5, p50: 0, max: 0 });
   });
 
-  it('gives up its rate slot and checks again when the check is too slow to send on', async () => {
+  it('gives up its rate slot and checks again when the claim is too slow to send on', async () => {
     const h = reaperHarness();
     h.seedIdle(1);
     let slow = true;
-    h.store.beforeSend = async () => {
+    h.store.beforeClaim = async () => {
       if (slow) await h.time.sleep(1200);
       slow = false;
     };
     const summary = await h.reap();
     expect(summary).toMatchObject({ destroyed: 1, calls: 1, lateChecks: 1 });
-    expect(h.store.sendChecks).toHaveLength(2);
+    expect(h.store.claims).toHaveLength(1);
+    expect(h.store.sendChecks.map((c) => c.status)).toEqual(['clear']);
   });
 
-  it('checks again on the same rate slot when the check answered too slowly to send on', async () => {
+  it('checks again on the same rate slot when the claim answered too slowly to send on', async () => {
     const h = reaperHarness();
     h.seedIdle(1);
     let slots = 0;
@@ -104,24 +125,29 @@ describe('Function: createReaper (the last check before the send)', () => {
       slots++;
       return take(signal);
     };
-    let slow = true;
-    h.store.afterCheck = async () => {
-      if (slow) await h.time.sleep(MAX_CHECK_TO_SEND_MS + 30);
-      slow = false;
-    };
+    h.store.afterClaim = () => h.time.sleep(MAX_CHECK_TO_SEND_MS + 30);
     const summary = await h.reap();
     expect(summary).toMatchObject({ destroyed: 1, calls: 1, lateChecks: 1 });
-    expect(h.store.sendChecks.map((c) => c.status)).toEqual(['clear', 'clear']);
+    expect(h.store.sendChecks.map((c) => c.status)).toEqual(['clear']);
     expect(slots).toBe(1);
     expect(summary.claimToSendMs.max).toBeLessThanOrEqual(MAX_CHECK_TO_SEND_MS);
   });
 
-  it('sends nothing for a user back while a slow check was on its way back', async () => {
+  it('still destroys when every claim and check is slow: one check again, then the call goes', async () => {
+    const h = reaperHarness();
+    h.seedIdle(3);
+    h.store.afterClaim = () => h.time.sleep(200);
+    h.store.afterCheck = () => h.time.sleep(200);
+    const summary = await h.reap();
+    expect(summary).toMatchObject({ destroyed: 3, calls: 3, lateChecks: 3 });
+    expect(h.store.sendChecks.map((c) => c.status)).toEqual(['clear', 'clear', 'clear']);
+  });
+
+  it('sends nothing for a user back while a slow claim was on its way back', async () => {
     const h = reaperHarness();
     h.seedIdle(1);
     let backAt = 0;
-    h.store.afterCheck = async (userId) => {
-      if (backAt !== 0) return;
+    h.store.afterClaim = async (userId) => {
       await h.time.sleep(MAX_CHECK_TO_SEND_MS / 2);
       backAt = h.time.now;
       await h.store.recordActivity([userId], backAt);
@@ -156,16 +182,18 @@ describe('Function: createReaper (a CAR outage)', () => {
 });
 
 describe('Function: createReaper (a send check the store cannot make)', () => {
-  it('sends nothing, releases the claim, and goes on with the other sessions', async () => {
+  it('sends no retry, keeps the retry pending, and goes on with the other sessions', async () => {
     const h = reaperHarness();
     h.seedIdle(3);
+    h.car.script('stale-1', carFailure('retryable'), 'ok');
     h.store.beforeSend = async (userId) => {
       if (userId === 'stale-1') throw new Error('DynamoDB timed out');
     };
     const summary = await h.reap();
-    expect(summary).toMatchObject({ destroyed: 2, released: 1, failedChecks: 1, calls: 2 });
-    expect(h.car.callsFor('stale-1')).toBe(0);
+    expect(summary).toMatchObject({ destroyed: 2, retried: 1, failedChecks: 1, calls: 3 });
+    expect(h.car.callsFor('stale-1')).toBe(1);
     expect(h.store.state('stale-1')).toBe('active');
+    expect((await h.store.get('stale-1'))?.nextAttemptAt).toBeGreaterThan(0);
     expect(h.logs.find((l) => l.message.startsWith('send check failed'))?.level).toBe('warn');
   });
 });
