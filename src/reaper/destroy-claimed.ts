@@ -31,8 +31,11 @@ export interface DestroyDeps {
  */
 export interface ClaimAtSlot {
   userId: string;
-  /** Claims the session at `now`; undefined when the claim was lost. */
-  claimAt(now: number): Promise<Claim | undefined>;
+  /**
+   * Claims the session (or, its claim lost, another in its place), with when
+   * the claim that held was sent; undefined when no claim held.
+   */
+  claimAt(): Promise<{ claim: Claim; at: number } | undefined>;
 }
 
 const isPending = (target: Claim | ClaimAtSlot): target is ClaimAtSlot => 'claimAt' in target;
@@ -271,13 +274,16 @@ async function slotCheckAndSend(
   let current: Claim | ClaimAtSlot = target;
   let rechecked = false;
   for (;;) {
-    const checkAt = deps.clock();
+    let checkAt = deps.clock();
     let check: SendCheck;
     if (isPending(current)) {
-      // The claim is the last check; lost, nothing is sent (its slot goes unused). A store
-      // that cannot claim fails the run, as a claim made ahead of its call would.
-      const made = await current.claimAt(checkAt);
-      check = made ? { status: 'clear', claim: made } : { status: 'lost' };
+      // The claim is the last check. None held: nothing is sent (the slot goes unused; the
+      // losses are counted where they happened). A store that cannot claim fails the run,
+      // as a claim made ahead of its call would.
+      const made = await current.claimAt();
+      if (made === undefined) return { kind: 'stopped' };
+      checkAt = made.at;
+      check = { status: 'clear', claim: made.claim };
     } else {
       try {
         check = await deps.store.markSending(current, checkAt);

@@ -25,7 +25,8 @@ import {
   type ReaperSettings,
 } from './settings.js';
 import type { ReapOptions, ReapSummary, StopReason } from './types.js';
-import { Warner, warnGate } from './warner.js';
+import { Warner } from './warner.js';
+import { WorkQueue } from './work-queue.js';
 
 /** What a run needs; built once per reaper by createReaper. */
 export interface ReapRunDeps {
@@ -60,6 +61,7 @@ export class ReapRun {
   private readonly control = new RunControl();
   private readonly tasks = new Set<Promise<void>>();
   private readonly claims: RunClaims;
+  private readonly work: WorkQueue;
   private readonly gate: CallGate;
   private readonly destroyDeps: DestroyDeps;
   /** Caps claims and outcome writes in flight (the store's connection pool is finite). */
@@ -76,7 +78,6 @@ export class ReapRun {
   private readonly rules: RunRules;
   /** Warnings of this run (WARN_BEFORE_SECONDS); none for named users or a dry run. */
   private readonly warner: Warner | undefined;
-  private awaitingWarning = 0;
 
   constructor(
     private readonly deps: ReapRunDeps,
@@ -107,6 +108,12 @@ export class ReapRun {
         signal: this.control.signal,
       });
     }
+    this.work = new WorkQueue({
+      clock: deps.clock,
+      rules: this.rules,
+      warner: this.warner,
+      stopped: () => this.control.stopped,
+    });
     this.claims = new RunClaims({
       store: deps.store,
       claimant: deps.claimant,
@@ -189,7 +196,6 @@ export class ReapRun {
 
   private async produce(): Promise<void> {
     const { store, settings, clock } = this.deps;
-    const o = this.options;
     const source = this.userIds
       ? namedUsers(this.userIds)
       : storeCandidates(store, {
@@ -202,17 +208,24 @@ export class ReapRun {
           },
           pageSize: settings.pageSize,
         });
-    for await (const item of source) {
-      if (this.control.stopped) break;
-      if (item.candidate) {
-        // Warn-first: an unwarned session is warned now, a recently warned one waits.
-        const gate = warnGate(item.candidate, clock(), this.rules.warnMsOf(item.candidate));
-        if (gate !== 'claim') {
-          if (gate === 'warn') this.warner?.warnDue(item.candidate);
-          this.awaitingWarning++;
-          continue;
-        }
+    this.work.open(source);
+    try {
+      await this.produceFrom();
+    } finally {
+      await this.work.close();
+    }
+  }
+
+  private async produceFrom(): Promise<void> {
+    const { clock } = this.deps;
+    const o = this.options;
+    for (;;) {
+      // Waits for room before taking: an item taken stays here, where no slot can get it.
+      while (this.tasks.size >= 2 * this.gate.concurrency && !this.control.stopped) {
+        await this.control.nextChange();
       }
+      const item = await this.work.take();
+      if (item === undefined) break;
       if (clock() >= this.deadline) {
         this.halt('deadline');
         break;
@@ -231,9 +244,6 @@ export class ReapRun {
         });
         continue;
       }
-      while (this.tasks.size >= 2 * this.gate.concurrency && !this.control.stopped) {
-        await this.control.nextChange();
-      }
       // Claims nothing new while the breaker holds calls back (claims made wait in their tasks).
       const outage = await waitOutOutage(this.deps.breaker, {
         failedProbesBefore: this.breakerAtStart.failedProbes,
@@ -248,6 +258,13 @@ export class ReapRun {
       this.stats.candidates++;
       this.spawn(item);
     }
+  }
+
+  /** The next session found, for a rate slot whose claim was lost. */
+  private async handOn(): Promise<WorkItem | undefined> {
+    const item = await this.work.take();
+    if (item) this.stats.candidates++;
+    return item;
   }
 
   /** Whether the run has claimed its `limit` (waiting out claims still in flight). */
@@ -272,10 +289,11 @@ export class ReapRun {
   }
 
   private async handle(item: WorkItem): Promise<void> {
-    const target =
+    const atSlot =
       item.candidate && this.options.limit === undefined
-        ? this.claims.atSlot(item)
-        : await this.claims.now(item);
+        ? this.claims.atSlot(item, () => this.handOn())
+        : undefined;
+    const target = atSlot ?? (await this.claims.now(item));
     if (target === undefined) {
       this.stats.progress();
       return;
@@ -285,7 +303,8 @@ export class ReapRun {
       const { claim, outcome } = ending;
       if (!(await this.recorder.record(claim, outcome))) this.stats.unrecorded++;
       else {
-        await this.countOutcome(claim, outcome, item.candidate?.reason);
+        const reason = (atSlot?.item ?? item).candidate?.reason;
+        await this.countOutcome(claim, outcome, reason);
         const event = outcomeEvent(claim, outcome);
         if (event) this.deps.events.publish(event);
       }
@@ -316,7 +335,7 @@ export class ReapRun {
       concurrency: this.gate.concurrency,
     });
     if (this.warner) summary.warned = this.warner.warned;
-    if (this.warner) summary.awaitingWarning = this.awaitingWarning;
+    if (this.warner) summary.awaitingWarning = this.work.awaitingWarning;
     if (this.control.reason) summary.stoppedAt = this.control.reason;
     if (this.options.dryRun) {
       summary.wouldDestroy = [...this.wouldDestroy];

@@ -38,20 +38,37 @@ export class RunClaims {
 
   constructor(private readonly deps: RunClaimsDeps) {}
 
-  atSlot(item: WorkItem): ClaimAtSlot {
-    const request = this.request(item);
-    return {
-      userId: item.userId,
-      claimAt: async (now) => {
-        const result = await request.claim(now, true);
-        if (result.status === 'lost') {
+  /**
+   * `item` claimed at its slot. A lost claim hands the slot on to the next
+   * session the search found (`handOn`), so lost claims cost no quota;
+   * `item` is then the one claimed.
+   */
+  atSlot(
+    first: WorkItem,
+    handOn: () => Promise<WorkItem | undefined>,
+  ): ClaimAtSlot & { item: WorkItem } {
+    const { stats, clock } = this.deps;
+    const target = {
+      userId: first.userId,
+      item: first,
+      claimAt: async (): Promise<{ claim: Claim; at: number } | undefined> => {
+        for (;;) {
+          const request = this.request(target.item);
+          const at = clock();
+          const result = await request.claim(at, true);
+          if (result.status === 'claimed') {
+            stats.claimed++;
+            return { claim: result.claim, at };
+          }
           request.lost(result);
-          return undefined;
+          stats.skipped++;
+          const next = await handOn();
+          if (next === undefined) return undefined;
+          target.item = next;
         }
-        this.deps.stats.claimed++;
-        return result.claim;
       },
     };
+    return target;
   }
 
   async now(item: WorkItem): Promise<Claim | undefined> {

@@ -76,6 +76,31 @@ describe('Function: createReaper (the last check before the send)', () => {
     expect((await h.store.get('stale-0'))?.state).toBe('destroyed');
   });
 
+  it('hands the rate slot of a lost claim on to the next session found, so lost claims cost no quota', async () => {
+    const h = reaperHarness({ settings: { concurrency: 1 } });
+    h.seedIdle(4);
+    let slots = 0;
+    const take = h.budget.take.bind(h.budget);
+    h.budget.take = (signal) => {
+      slots++;
+      return take(signal);
+    };
+    h.store.beforeClaim = async (userId) => {
+      if (userId === 'stale-0' || userId === 'stale-1')
+        await h.store.recordActivity([userId], h.time.now);
+    };
+    const summary = await h.reap();
+    expect(summary).toMatchObject({
+      destroyed: 2,
+      skipped: 2,
+      claimed: 2,
+      calls: 2,
+      candidates: 4,
+    });
+    expect(slots).toBe(2);
+    expect(h.car.callsFor('stale-0') + h.car.callsFor('stale-1')).toBe(0);
+  });
+
   it('sends nothing for a user whose activity was recorded between a failed call and its retry, and releases the session', async () => {
     const h = reaperHarness();
     h.seedIdle(3);
