@@ -48,6 +48,7 @@ const countOf = (map: NodeJS.ReadOnlyDict<unknown[]>): number => {
  */
 export function createWarmAgent(options: WarmAgentOptions): http.Agent {
   const Base = options.protocol === 'https:' ? https.Agent : http.Agent;
+  const base = Base.prototype as unknown as AgentInternals;
   const wanted = options.spares ?? 4;
   // A TLS socket is ready once its handshake is done, a TCP one once connected.
   const readyEvent = options.protocol === 'https:' ? 'secureConnect' : 'connect';
@@ -62,7 +63,7 @@ export function createWarmAgent(options: WarmAgentOptions): http.Agent {
 
     addRequest(request: http.ClientRequest, connection: ConnectionOptions): void {
       this.peak = Math.max(this.peak, countOf(this.sockets) + 1);
-      (Base.prototype as unknown as AgentInternals).addRequest.call(this, request, connection);
+      base.addRequest.call(this, request, connection);
       this.refill();
     }
 
@@ -70,11 +71,7 @@ export function createWarmAgent(options: WarmAgentOptions): http.Agent {
       this.template ??= connection;
       const spare = this.takeSpare();
       if (spare) return spare;
-      const socket = (Base.prototype as unknown as AgentInternals).createConnection.call(
-        this,
-        connection,
-        callback,
-      );
+      const socket = base.createConnection.call(this, connection, callback);
       // A pooled connection the server closes is made up for by a spare.
       // After the agent's own close handler has taken it out of its pool.
       socket.once('close', () => queueMicrotask(() => this.refill()));
@@ -108,10 +105,7 @@ export function createWarmAgent(options: WarmAgentOptions): http.Agent {
         countOf(this.sockets) + countOf(this.freeSockets) + this.spare.length + this.opening;
       while (this.spare.length + this.opening < wanted || open() < this.peak + wanted) {
         this.opening++;
-        const socket = (Base.prototype as unknown as AgentInternals).createConnection.call(
-          this,
-          template,
-        );
+        const socket = base.createConnection.call(this, template);
         socket.unref();
         let pending = true;
         const settle = () => {

@@ -30,7 +30,6 @@ export interface DestroyDeps {
  * and a check.
  */
 export interface ClaimAtSlot {
-  userId: string;
   /**
    * Claims the session (or, its claim lost, another in its place), with when
    * the claim that held was sent; undefined when no claim held.
@@ -123,13 +122,12 @@ export async function destroyClaimed(
   let firstFailedAt = claim?.previous.firstFailedAt;
   let nextAttemptAt = 0;
 
-  const adopt = (held: Claim): Claim => {
+  const adopt = (held: Claim): void => {
     if (claim === undefined) {
       attempts = held.attempts;
       firstFailedAt = held.previous.firstFailedAt;
     }
     claim = held;
-    return held;
   };
   // Called once an answer came, so on a claim that was made.
   const end = (outcome: Outcome): Ending => {
@@ -297,11 +295,9 @@ async function slotCheckAndSend(
         });
         return { kind: 'stopped', claim: current };
       }
+      if (check.status !== 'clear') return { kind: 'check', check, claim: current };
     }
     const sendAt = deps.clock();
-    if (check.status !== 'clear') {
-      return { kind: 'check', check, claim: isPending(current) ? undefined : current };
-    }
     current = check.claim;
     const took = sendAt - checkAt;
     const slotAge = sendAt - slotAt;

@@ -49,7 +49,6 @@ export class RunClaims {
   ): ClaimAtSlot & { item: WorkItem } {
     const { stats, clock } = this.deps;
     const target = {
-      userId: first.userId,
       item: first,
       claimAt: async (): Promise<{ claim: Claim; at: number } | undefined> => {
         for (;;) {

@@ -55,6 +55,13 @@ export function reaperHarness(options: HarnessOptions = {}) {
     clock: time.clock,
     sleep: time.sleep,
   });
+  /** When each rate slot was taken (virtual time). */
+  const slotsTakenAt: number[] = [];
+  const take = budget.take.bind(budget);
+  budget.take = (signal) => {
+    slotsTakenAt.push(time.now);
+    return take(signal);
+  };
   const reaper = createReaper({
     store,
     car,
@@ -81,7 +88,7 @@ export function reaperHarness(options: HarnessOptions = {}) {
     return ids;
   };
 
-  return { time, store, car, budget, reaper, reap, logs, settings, seedIdle };
+  return { time, store, car, budget, slotsTakenAt, reaper, reap, logs, settings, seedIdle };
 }
 
 export { maxInAnyWindow } from '../../src/emulator/quota.js';

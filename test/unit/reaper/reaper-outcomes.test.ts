@@ -79,12 +79,6 @@ describe('Function: createReaper (the last check before the send)', () => {
   it('hands the rate slot of a lost claim on to the next session found, so lost claims cost no quota', async () => {
     const h = reaperHarness({ settings: { concurrency: 1 } });
     h.seedIdle(4);
-    let slots = 0;
-    const take = h.budget.take.bind(h.budget);
-    h.budget.take = (signal) => {
-      slots++;
-      return take(signal);
-    };
     h.store.beforeClaim = async (userId) => {
       if (userId === 'stale-0' || userId === 'stale-1')
         await h.store.recordActivity([userId], h.time.now);
@@ -97,7 +91,7 @@ describe('Function: createReaper (the last check before the send)', () => {
       calls: 2,
       candidates: 4,
     });
-    expect(slots).toBe(2);
+    expect(h.slotsTakenAt).toHaveLength(2);
     expect(h.car.callsFor('stale-0') + h.car.callsFor('stale-1')).toBe(0);
   });
 
@@ -144,17 +138,11 @@ describe('Function: createReaper (the last check before the send)', () => {
   it('checks again on the same rate slot when the claim answered too slowly to send on', async () => {
     const h = reaperHarness();
     h.seedIdle(1);
-    let slots = 0;
-    const take = h.budget.take.bind(h.budget);
-    h.budget.take = (signal) => {
-      slots++;
-      return take(signal);
-    };
     h.store.afterClaim = () => h.time.sleep(MAX_CHECK_TO_SEND_MS + 30);
     const summary = await h.reap();
     expect(summary).toMatchObject({ destroyed: 1, calls: 1, lateChecks: 1 });
     expect(h.store.sendChecks.map((c) => c.status)).toEqual(['clear']);
-    expect(slots).toBe(1);
+    expect(h.slotsTakenAt).toHaveLength(1);
     expect(summary.claimToSendMs.max).toBeLessThanOrEqual(MAX_CHECK_TO_SEND_MS);
   });
 

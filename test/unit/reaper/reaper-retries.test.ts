@@ -187,18 +187,12 @@ describe('Function: createReaper (getting the CAR client ready)', () => {
       await h.time.sleep(300);
       readyAt = h.time.now;
     };
-    const takes: number[] = [];
-    const take = h.budget.take.bind(h.budget);
-    h.budget.take = (signal) => {
-      takes.push(h.time.now);
-      return take(signal);
-    };
     const startedAt = h.time.now;
     expect(await h.reap()).toMatchObject({ destroyed: 5, calls: 5 });
     expect(prepared).toBe(1);
     expect(readyAt).toBe(startedAt + 300);
-    expect(takes).toHaveLength(5);
-    expect(Math.min(...takes)).toBeGreaterThanOrEqual(readyAt);
+    expect(h.slotsTakenAt).toHaveLength(5);
+    expect(Math.min(...h.slotsTakenAt)).toBeGreaterThanOrEqual(readyAt);
   });
 
   it('goes on to the calls when getting ready fails, and records what they answer', async () => {
