@@ -55,6 +55,7 @@ export function bundleOptions({ entry, outdir }) {
     alias: {
       'whatwg-url': join(shims, 'whatwg-url.cjs'),
       'mime-types': join(shims, 'mime-types.cjs'),
+      bowser: join(shims, 'bowser.mjs'),
       'node:process': join(shims, 'node-process.mjs'),
       process: join(shims, 'node-process.mjs'),
     },

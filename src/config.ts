@@ -1,7 +1,6 @@
 import { ConfigError } from './errors.js';
 import { eventSecretKey } from './events/sign-event.js';
-import { loadPoliciesFile } from './policies/policies-file.js';
-import { SessionClasses } from './policies/session-classes.js';
+import { type ClassPolicy, SessionClasses } from './policies/session-classes.js';
 import { webhookKeys } from './webhook/signature.js';
 
 /** Every setting car-reaper reads, parsed once at start into one typed object. */
@@ -66,7 +65,7 @@ export interface Config {
   eventBusName?: string;
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 const present = (env: Env, name: string): string | undefined => {
   const value = env[name]?.trim();
@@ -154,8 +153,16 @@ function assertWarningsBeforeTimeouts(classes: SessionClasses): void {
   }
 }
 
-/** Parses the environment; a missing or malformed value throws a {@link ConfigError} naming it. */
-export function loadConfig(env: Env = process.env): Config {
+/** Reads the named classes of a policies file (policies-file.ts: strict YAML). */
+export type PoliciesReader = (file: string) => Record<string, Partial<ClassPolicy>>;
+
+/**
+ * Parses the environment, the policies file read by `readPolicies`; a missing
+ * or malformed value throws a {@link ConfigError} naming it. `loadConfig`
+ * (load-config.ts) reads the file with the YAML parser; the functions import
+ * that parser only when `POLICIES_FILE` names a file.
+ */
+export function configFrom(env: Env, readPolicies: PoliciesReader): Config {
   const tableName = present(env, 'SESSIONS_TABLE') ?? 'car-reaper-sessions';
   if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
     throw new ConfigError(
@@ -178,7 +185,7 @@ export function loadConfig(env: Env = process.env): Config {
   const policiesFile = present(env, 'POLICIES_FILE');
   const classes = new SessionClasses(
     { idleTimeoutSeconds, disconnectGraceSeconds, maxSessionAgeSeconds, warnBeforeSeconds },
-    policiesFile === undefined ? {} : loadPoliciesFile(policiesFile),
+    policiesFile === undefined ? {} : readPolicies(policiesFile),
     policiesFile,
   );
   assertWarningsBeforeTimeouts(classes);

@@ -15,13 +15,14 @@ export {
   type WebhookClientOptions,
   WebhookRequestError,
 } from './client/webhook-client.js';
-export { type Config, loadConfig } from './config.js';
+export type { Config } from './config.js';
 export {
   ConfigError,
   ReaperError,
   StoreError,
   ValidationError,
 } from './errors.js';
+export { loadConfig } from './load-config.js';
 export { type ClassPolicy, DEFAULT_CLASS, SessionClasses } from './policies/session-classes.js';
 export type { SessionState } from './sessions/session-store.js';
 export {

@@ -13,11 +13,11 @@
 //                     Local's write throughput is not the bottleneck; the budget
 //                     stays in DynamoDB
 
-import { loadConfig } from '../../src/config.js';
 import { DynamoDbSlotStore } from '../../src/dynamodb/budget-slot-store.js';
 import { createDynamoDbClient } from '../../src/dynamodb/client.js';
 import { createRuntime } from '../../src/dynamodb/runtime.js';
 import { continuationEvent } from '../../src/lambda/continuation.js';
+import { loadConfig } from '../../src/load-config.js';
 import { SharedRateBudget } from '../../src/rate/shared-rate-budget.js';
 import { SlidingWindowLimiter } from '../../src/rate/sliding-window-limiter.js';
 import type { ReapSummary } from '../../src/reaper/types.js';

@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
-import { loadConfig } from '../config.js';
 import { endpointOf } from '../dynamodb/client.js';
+import { loadConfig } from '../load-config.js';
 import type { CliServices, ServicesFactory } from '../services.js';
 import type { CliIo } from './io.js';
 

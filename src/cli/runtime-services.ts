@@ -1,5 +1,6 @@
 import { type Config, requireTencentCredentials } from '../config.js';
 import { createRuntime, type Runtime } from '../dynamodb/runtime.js';
+import { ensureTable } from '../dynamodb/table-definition.js';
 import type { Logger } from '../logger.js';
 import type { CliServices, ServicesFactory } from '../services.js';
 import { callerIdentity } from './caller-identity.js';
@@ -18,7 +19,10 @@ export function runtimeServices(options: { logger?: Logger } = {}): ServicesFact
     };
     return {
       config,
-      ensureTable: () => wired().ensureTable(),
+      ensureTable: async () => {
+        const { created } = await ensureTable(wired().table(), config.tableName);
+        return { created };
+      },
       store: () => wired().store,
       exemptions: () => {
         const { exemptions } = wired();

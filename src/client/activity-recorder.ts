@@ -1,7 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type Config, loadConfig } from '../config.js';
+import type { Config } from '../config.js';
 import { createDynamoDbClient, endpointOf } from '../dynamodb/client.js';
 import { DynamoDbSessionStore, dueIndexStepFor } from '../dynamodb/dynamodb-session-store.js';
+import { loadConfig } from '../load-config.js';
 import { coalesceActivity } from '../sessions/activity-coalescer.js';
 import { assertNotFarFuture } from '../sessions/validation.js';
 

@@ -25,7 +25,6 @@ import { DynamoDbSessionStore, dueIndexStepFor } from './dynamodb-session-store.
 import { DynamoDbOutbox } from './event-outbox.js';
 import { countLiveSessions } from './live-sessions.js';
 import { DynamoDbOutcomeCounts } from './outcome-counts.js';
-import { ensureTable } from './table-definition.js';
 
 /** Everything a trigger (Lambda function, CLI command, local stack) needs, wired from config. */
 export interface Runtime {
@@ -48,8 +47,11 @@ export interface Runtime {
   liveSessions?: () => Promise<LiveSessionCounts>;
   /** Where the reaper publishes its events (EVENTS_WEBHOOK_URL, EVENT_BUS_NAME). */
   events: EventSink;
-  /** Creates the sessions table and its indexes from infra/ unless they exist. */
-  ensureTable(): Promise<{ created: boolean }>;
+  /**
+   * The sessions table's DynamoDB client, built on first use (creating the
+   * table is the CLI's business: table-definition.ts, kept out of the functions).
+   */
+  table(): DynamoDBClient;
   /** Closes the clients' keep-alive sockets (the CLI exits cleanly after it). */
   close(): Promise<void>;
 }
@@ -208,10 +210,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
         }
       : {}),
     events,
-    ensureTable: async () => {
-      const { created } = await ensureTable(table(), tableName);
-      return { created };
-    },
+    table,
     close: async () => {
       outbound?.close();
       await car.close();

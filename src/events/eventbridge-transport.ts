@@ -42,7 +42,7 @@ export class EventBridgeTransport implements EventTransport {
   readonly target = 'eventbridge';
   readonly batchSize = PUT_EVENTS_BATCH;
 
-  private sdk: Promise<typeof import('@aws-sdk/client-eventbridge')> | undefined;
+  private sdk: Promise<typeof import('./eventbridge-sdk.js')> | undefined;
   private client: EventBridgeClient | undefined;
 
   constructor(private readonly options: EventBridgeTransportOptions) {
@@ -51,7 +51,7 @@ export class EventBridgeTransport implements EventTransport {
 
   async send(events: readonly ReaperEvent[]): Promise<DeliveryResult[]> {
     try {
-      this.sdk ??= import('@aws-sdk/client-eventbridge');
+      this.sdk ??= import('./eventbridge-sdk.js');
       const { EventBridgeClient, PutEventsCommand } = await this.sdk;
       this.client ??= new EventBridgeClient({ region: this.options.region });
       const output = await this.client.send(

@@ -1,7 +1,7 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { CarApi } from '../car/car-api.js';
-import { type Config, loadConfig } from '../config.js';
+import { type Config, configFrom, type PoliciesReader } from '../config.js';
 import type { LiveSessionCounts } from '../drift/drift.js';
 import type { TallyTotals } from '../dynamodb/outcome-counts.js';
 import { createRuntime } from '../dynamodb/runtime.js';
@@ -53,7 +53,7 @@ async function build(env: Record<string, string | undefined>): Promise<LambdaCon
   const powertoolsLogger = new PowertoolsLogger({ serviceName: SERVICE_NAME });
   const logger = fromPowertools(powertoolsLogger);
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-  const config = loadConfig(env);
+  const config = configFrom(env, await policiesReader(env));
   // One SSM source (and client, loaded on first read) for both secrets.
   let ssm: ReturnType<typeof ssmParameterSource> | undefined;
   const source = () => {
@@ -90,4 +90,10 @@ async function build(env: Record<string, string | undefined>): Promise<LambdaCon
     metrics,
     webhookSecret,
   };
+}
+
+/** The policies file's reader, imported only when POLICIES_FILE is set: its YAML parser is 112 KB. */
+async function policiesReader(env: Record<string, string | undefined>): Promise<PoliciesReader> {
+  if (!env.POLICIES_FILE?.trim()) return () => ({});
+  return (await import('../policies/policies-file.js')).loadPoliciesFile;
 }

@@ -18,10 +18,10 @@ export type ParameterSource = (
  * and a cold start does not pay for it before the first request needs it.
  */
 export function ssmParameterSource(clientConfig: SSMClientConfig = {}): ParameterSource {
-  let ssm: Promise<typeof import('@aws-sdk/client-ssm')> | undefined;
-  let client: import('@aws-sdk/client-ssm').SSMClient | undefined;
+  let ssm: Promise<typeof import('./ssm-sdk.js')> | undefined;
+  let client: import('./ssm-sdk.js').SSMClient | undefined;
   return async (names) => {
-    ssm ??= import('@aws-sdk/client-ssm');
+    ssm ??= import('./ssm-sdk.js');
     const { GetParametersCommand, SSMClient } = await ssm;
     client ??= new SSMClient(clientConfig);
     const answer = await client.send(

@@ -29,7 +29,7 @@ export function lambdaSelfInvoker(options: LambdaSelfInvokerOptions = {}): SelfI
     async invoke(payload: unknown): Promise<void> {
       // Imported here, not at start: only a run that leaves a backlog needs it,
       // and a cold start of the reap function does not pay for it before then.
-      const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
+      const { InvokeCommand, LambdaClient } = await import('./lambda-sdk.js');
       client ??= new LambdaClient({ region: env.AWS_REGION });
       await client.send(
         new InvokeCommand({

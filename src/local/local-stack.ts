@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createWebhookClient, type WebhookClient } from '../client/webhook-client.js';
-import { type Config, loadConfig } from '../config.js';
+import type { Config } from '../config.js';
 import { type CarEmulator, startCarEmulator } from '../emulator/index.js';
+import { loadConfig } from '../load-config.js';
 import type { Logger } from '../logger.js';
 import { type CliServices, type ServicesFactory, webhookDeps } from '../services.js';
 import { ActivitySimulator } from './activity-simulator.js';

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { createRuntime, type Runtime } from '../../src/dynamodb/runtime.js';
 import { type CarEmulator, startCarEmulator } from '../../src/emulator/index.js';
+import { loadConfig } from '../../src/load-config.js';
 import type { ReapSummary } from '../../src/reaper/types.js';
 import { testCredentials } from '../helpers/car.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../helpers/dynamo.js';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
+import { loadConfig } from '../../src/load-config.js';
 
 describe('Function: loadConfig', () => {
   it('applies the documented defaults to an empty environment', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeServices } from '../../../src/cli/runtime-services.js';
 import { createWebhookClient } from '../../../src/client/webhook-client.js';
-import { loadConfig } from '../../../src/config.js';
+import { loadConfig } from '../../../src/load-config.js';
 import { serveWebhooks, type WebhookServer } from '../../../src/local/webhook-server.js';
 import { silentLogger } from '../../../src/logger.js';
 import type { ReapSummary } from '../../../src/reaper/types.js';

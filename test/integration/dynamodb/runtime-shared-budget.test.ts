@@ -1,9 +1,9 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
 import { NEXT_SLOT_ATTRIBUTE } from '../../../src/dynamodb/budget-slot-store.js';
 import { createRuntime } from '../../../src/dynamodb/runtime.js';
 import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.js';
+import { loadConfig } from '../../../src/load-config.js';
 import { SharedRateBudget } from '../../../src/rate/shared-rate-budget.js';
 import { SlidingWindowLimiter } from '../../../src/rate/sliding-window-limiter.js';
 import { DESTROY_SESSION_BUDGET_KEY } from '../../../src/rate/slot-math.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
 import { createRuntime, type Runtime } from '../../../src/dynamodb/runtime.js';
 import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.js';
+import { loadConfig } from '../../../src/load-config.js';
 import { testCredentials } from '../../helpers/car.js';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.js';
 import {

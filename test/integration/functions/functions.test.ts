@@ -5,11 +5,11 @@ import type {
   Context,
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
 import { createDynamoDbClient } from '../../../src/dynamodb/client.js';
 import { DynamoDbSessionStore } from '../../../src/dynamodb/dynamodb-session-store.js';
 import { ensureTable } from '../../../src/dynamodb/table-definition.js';
 import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.js';
+import { loadConfig } from '../../../src/load-config.js';
 import { WEBHOOK_TYPES, type WebhookPath } from '../../../src/webhook/payloads.js';
 import { signWebhook } from '../../../src/webhook/signature.js';
 import { testWebhookSecret } from '../../helpers/webhook-fakes.js';

@@ -1,4 +1,3 @@
-import { loadConfig } from '../../../src/config.js';
 import {
   createRuntime,
   type Runtime,
@@ -9,6 +8,7 @@ import {
   type EmulatorOptions,
   startCarEmulator,
 } from '../../../src/emulator/index.js';
+import { loadConfig } from '../../../src/load-config.js';
 import { testCredentials } from '../../helpers/car.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';
 

@@ -1,5 +1,4 @@
 import { availableParallelism, cpus } from 'node:os';
-import { loadConfig } from '../../../src/config.js';
 import {
   createRuntime,
   type Runtime,
@@ -11,6 +10,7 @@ import {
   type EmulatorOptions,
   startCarEmulator,
 } from '../../../src/emulator/index.js';
+import { loadConfig } from '../../../src/load-config.js';
 import type { Session } from '../../../src/sessions/session-store.js';
 import { testCredentials } from '../../helpers/car.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';

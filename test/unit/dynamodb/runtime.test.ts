@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
 import { createRuntime } from '../../../src/dynamodb/runtime.js';
+import { loadConfig } from '../../../src/load-config.js';
 import { FakeCar } from '../../helpers/fake-car.js';
 import { FakeSessionStore } from '../../helpers/fake-store.js';
 import { VirtualTime } from '../../helpers/virtual-time.js';
