@@ -7,6 +7,7 @@ import type { TallyTotals } from '../dynamodb/outcome-counts.js';
 import { createRuntime } from '../dynamodb/runtime.js';
 import type { WebhookDeps } from '../handlers/deps.js';
 import type { Logger } from '../logger.js';
+import { loadPoliciesFile } from '../policies/policies-parser.js';
 import type { Reaper } from '../reaper/types.js';
 import { coalesceActivity } from '../sessions/activity-coalescer.js';
 import type { DeliveryLog } from '../webhook/delivery-log.js';
@@ -92,8 +93,9 @@ async function build(env: Record<string, string | undefined>): Promise<LambdaCon
   };
 }
 
-/** The policies file's reader, imported only when POLICIES_FILE is set: its YAML parser is 112 KB. */
+/** The policies file's reader; its YAML parser (112 KB) is imported only when POLICIES_FILE is set. */
 async function policiesReader(env: Record<string, string | undefined>): Promise<PoliciesReader> {
   if (!env.POLICIES_FILE?.trim()) return () => ({});
-  return (await import('../policies/policies-file.js')).loadPoliciesFile;
+  const { yamlApi } = await import('../policies/yaml-api.js');
+  return (file) => loadPoliciesFile(yamlApi, file);
 }
