@@ -169,7 +169,7 @@ describe('serverless package', () => {
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
-  it('alarms on failed destroys (EMF) and on reaper errors', () => {
+  it('alarms on failed destroys and lost events (EMF) and on reaper errors', () => {
     expect(props('FailedDestroysAlarm')).toMatchObject({
       Namespace: 'CarReaper',
       MetricName: 'failed',
@@ -185,6 +185,12 @@ describe('serverless package', () => {
       MetricName: 'oldestRetryAgeSeconds',
       Statistic: 'Maximum',
       Threshold: 900,
+    });
+    expect(props('EventsDroppedAlarm')).toMatchObject({
+      Namespace: 'CarReaper',
+      MetricName: 'eventsDropped',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
     });
     expect(props('ReapErrorsAlarm')).toMatchObject({
       Namespace: 'AWS/Lambda',
