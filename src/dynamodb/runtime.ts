@@ -21,10 +21,11 @@ import { type DeliveryLog, MemoryDeliveryLog } from '../webhook/delivery-log.js'
 import { DynamoDbSlotStore } from './budget-slot-store.js';
 import { createDynamoDbClient, endpointOf } from './client.js';
 import { DynamoDbDeliveryLog } from './delivery-log.js';
-import { DynamoDbSessionStore, dueIndexStepFor } from './dynamodb-session-store.js';
+import type { DynamoDbSessionStore } from './dynamodb-session-store.js';
 import { DynamoDbOutbox } from './event-outbox.js';
 import { countLiveSessions } from './live-sessions.js';
 import { DynamoDbOutcomeCounts } from './outcome-counts.js';
+import { sessionStoreFor } from './session-store-for.js';
 
 /** Everything a trigger (Lambda function, CLI command, local stack) needs, wired from config. */
 export interface Runtime {
@@ -122,14 +123,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     client ??= createDynamoDbClient(config);
     return client;
   };
-  const ownStore = overrides.store
-    ? undefined
-    : new DynamoDbSessionStore({
-        client: table(),
-        tableName,
-        endpoint,
-        dueIndexStepMs: dueIndexStepFor(config.activityResolutionSeconds * 1000),
-      });
+  const ownStore = overrides.store ? undefined : sessionStoreFor(config, table());
   const store = overrides.store ?? (ownStore as DynamoDbSessionStore);
   const inTable = (overrides.sessionsIn ?? (ownStore ? 'table' : 'memory')) === 'table';
   const car = lazyCarApi(config, overrides);

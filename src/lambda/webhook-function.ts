@@ -2,11 +2,22 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import { systemClock } from '../clock.js';
 import { sampledRefusalLog } from '../handlers/refusal-log.js';
 import { handleWebhookRequest, type WEBHOOK_PATHS } from '../handlers/webhook-request.js';
+import type { Reaper } from '../reaper/types.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../webhook/signed-request.js';
-import { lambdaContainer } from './container.js';
+import type { ActivityContainer } from './activity-container.js';
+import type { LambdaContainer } from './container.js';
 import { deadlineFrom } from './deadline.js';
 import { fromHttpApiEvent, toHttpApiResult } from './http-event.js';
 import { addReapMetrics, addRefusalMetric } from './observability.js';
+
+/**
+ * The heartbeat function's reaper: its route only records activity (a body
+ * says what it is, so no heartbeat reads as a disconnect) and its container
+ * has no engine; a destroy asked of it is refused.
+ */
+const noReaper: Reaper = {
+  reap: () => Promise.reject(new Error('the heartbeat function destroys no session')),
+};
 
 /** Time kept back from an immediate destroy for recording its outcome and answering. */
 export const WEBHOOK_DEADLINE_MARGIN_MS = 3_000;
@@ -17,14 +28,17 @@ export const WEBHOOK_DEADLINE_MARGIN_MS = 3_000;
  * prefix of the path. Every refusal adds a `WebhookRefused` metric; refusal
  * log lines are sampled per container.
  */
-export function webhookFunction(route: (typeof WEBHOOK_PATHS)[number]) {
+export function webhookFunction(
+  route: (typeof WEBHOOK_PATHS)[number],
+  containerOf: () => Promise<ActivityContainer & Partial<Pick<LambdaContainer, 'reaper'>>>,
+) {
   let logRefusal: ReturnType<typeof sampledRefusalLog> | undefined;
   return async (
     event: APIGatewayProxyEventV2,
     context: Context,
   ): Promise<APIGatewayProxyResultV2> => {
-    const container = await lambdaContainer();
-    const { config, store, reaper, deliveries, logger, powertoolsLogger, metrics } = container;
+    const container = await containerOf();
+    const { config, store, deliveries, logger, powertoolsLogger, metrics } = container;
     powertoolsLogger.addContext(context);
     logRefusal ??= sampledRefusalLog({ logger, clock: systemClock });
     const refusalLog = logRefusal;
@@ -37,7 +51,7 @@ export function webhookFunction(route: (typeof WEBHOOK_PATHS)[number]) {
         {
           store,
           deliveries,
-          reaper,
+          reaper: container.reaper ?? noReaper,
           config,
           webhookSecret: container.webhookSecret,
           clock: systemClock,

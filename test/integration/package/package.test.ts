@@ -91,6 +91,22 @@ describe('serverless package', () => {
     }
   });
 
+  it('leaves the engine (reaper, rate budget, CAR client) out of the heartbeat bundle', () => {
+    const sourcesOf = (name: string): string[] => {
+      const dir = join(root, `.esbuild/${name}`);
+      return readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((file) => file.endsWith('.js.map'))
+        .flatMap(
+          (file) =>
+            (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { sources: string[] }).sources,
+        );
+    };
+    const engine = (sources: string[]) => sources.filter((s) => /src\/(reaper|rate|car)\//.test(s));
+    expect(engine(sourcesOf('disconnect'))).toContainEqual(expect.stringMatching(/reap-run\.ts$/));
+    expect(engine(sourcesOf('heartbeat'))).toEqual([]);
+  });
+
   it('builds the bundles for the Node.js major of the runtime they run on', () => {
     const { runtime, target } = lambdaRuntime();
     expect(props('ReapLambdaFunction').Runtime).toBe(runtime);
