@@ -25,6 +25,7 @@ import { batchGetSessions } from './batch-get.js';
 import { type Item, itemToSession } from './item-mapping.js';
 import { AGE_INDEX, DUE_INDEX } from './schema.js';
 import type { StoreContext } from './store-context.js';
+import { retryTransient } from './transient-retry.js';
 
 const N = (value: number): AttributeValue => ({ N: String(value) });
 const S = (value: string): AttributeValue => ({ S: value });
@@ -239,8 +240,15 @@ function requeue(queue: Cursor[], cursor: Cursor): void {
 export const waveWidth = (fullestPage: number, pageSize: number, concurrency: number) =>
   Math.max(1, Math.min(concurrency, Math.ceil(pageSize / Math.max(fullestPage, 1))));
 
-/** One page of one cursor; advances the cursor. */
-async function queryPage(context: StoreContext, cursor: Cursor, pageSize: number): Promise<Item[]> {
+/** One page of one cursor, read again after a transient failure (transient-retry.ts); advances the cursor. */
+const queryPage = (context: StoreContext, cursor: Cursor, pageSize: number): Promise<Item[]> =>
+  retryTransient(() => queryPageOnce(context, cursor, pageSize));
+
+async function queryPageOnce(
+  context: StoreContext,
+  cursor: Cursor,
+  pageSize: number,
+): Promise<Item[]> {
   try {
     const output = await context.client.send(
       new QueryCommand({

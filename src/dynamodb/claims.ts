@@ -13,6 +13,7 @@ import { isAbandonedAfterActivity, reviveAfterTakeoverRefused } from './abandone
 import { type Item, itemToSession } from './item-mapping.js';
 import type { StoreContext } from './store-context.js';
 import { isConditionalCheckFailed } from './store-errors.js';
+import { retryTransient } from './transient-retry.js';
 
 const N = (value: number): AttributeValue => ({ N: String(value) });
 const S = (value: string): AttributeValue => ({ S: value });
@@ -171,25 +172,28 @@ async function runClaim(
     ExpressionAttributeValues: Record<string, AttributeValue>;
   },
 ): Promise<RawClaimResult> {
-  let old: Item | undefined;
-  try {
-    const output = await context.client.send(
-      new UpdateItemCommand({
-        TableName: context.tableName,
-        Key: { userId: S(userId) },
-        ...expression,
-        ExpressionAttributeNames: { '#state': 'state' },
-        ReturnValues: 'ALL_OLD',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-    old = output.Attributes;
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) {
-      return { status: 'lost', item: (error as { Item?: Item }).Item };
+  // Made again after a transient failure: a repeat after a claim that landed finds its
+  // condition failed and looks lost; the lease brings the session back.
+  const written = await retryTransient(async () => {
+    try {
+      const output = await context.client.send(
+        new UpdateItemCommand({
+          TableName: context.tableName,
+          Key: { userId: S(userId) },
+          ...expression,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { old: output.Attributes };
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return { lost: (error as { Item?: Item }).Item };
+      throw await context.translate(error, 'UpdateItem (claim)');
     }
-    throw await context.translate(error, 'UpdateItem (claim)');
-  }
+  });
+  if ('lost' in written) return { status: 'lost', item: written.lost };
+  const old = written.old;
   const previous: Session = old
     ? itemToSession(old)
     : { userId, state: 'active', lastActiveAt: 0, startedAt: options.now, attempts: 0, version: 0 };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { jsonLogger } from '../../src/logger.js';
+import { shardOf } from '../../src/sessions/shard.js';
 import { type DynamoFaultProxy, startDynamoFaultProxy } from '../helpers/dynamo-fault-proxy.js';
 import {
   destroyCallsPerUser,
@@ -75,6 +76,56 @@ describe('Reliability: DynamoDB throttling and 5xx', () => {
       maxCallsPerSession: maxOf(stale.map((u) => perUser.get(u) ?? 0)),
       durationMsPerRun: [first.durationMs, second.durationMs, third.durationMs],
     });
+  });
+
+  it('reads a page again when DynamoDB fails it past the SDK attempts, and the run goes on', async () => {
+    const stale = ids('page-retry', 40);
+    expect(stale.some((userId) => shardOf(userId) === 3)).toBe(true);
+    await stack.seed(stale, Date.now() - 10 * 60_000);
+    proxy.resetStats();
+    // The first 5 reads of one partition fail: all 4 attempts of the SDK, then one more.
+    let failures = 0;
+    proxy.configure({
+      rate: 1,
+      when: 'before',
+      kinds: ['internal'],
+      operations: ['Query'],
+      match: (body) => body.includes('"A#3"') && failures++ < 5,
+    });
+    const summary = await throughProxy().reaper.reap({ trigger: 'schedule' });
+    proxy.configure({ rate: 0, operations: undefined, match: undefined });
+    proxy.configure({ kinds: ['throttling', 'provisioned', 'internal', 'unavailable'] });
+
+    expect(proxy.stats().injected).toBe(5);
+    expect(summary.destroyed).toBe(40);
+    for (const userId of stale) {
+      expect((await stack.table.store.get(userId))?.state).toBe('destroyed');
+    }
+  });
+
+  it('makes a claim again when DynamoDB fails it past the SDK attempts, and the run goes on', async () => {
+    const stale = ids('claim-retry', 20);
+    await stack.seed(stale, Date.now() - 10 * 60_000);
+    proxy.resetStats();
+    // The first 5 claims of one session fail: all 4 attempts of the SDK, then one more.
+    let failures = 0;
+    proxy.configure({
+      rate: 1,
+      when: 'before',
+      kinds: ['internal'],
+      operations: ['UpdateItem'],
+      match: (body) =>
+        body.includes('"claim-retry-7"') &&
+        body.includes('SET #state = :reaping') &&
+        failures++ < 5,
+    });
+    const summary = await throughProxy().reaper.reap({ trigger: 'schedule' });
+    proxy.configure({ rate: 0, operations: undefined, match: undefined });
+    proxy.configure({ kinds: ['throttling', 'provisioned', 'internal', 'unavailable'] });
+
+    expect(proxy.stats().injected).toBe(5);
+    expect(summary.destroyed).toBe(20);
+    expect((await stack.table.store.get('claim-retry-7'))?.state).toBe('destroyed');
   });
 
   it('fails a run with a StoreError naming the endpoint when every call is refused', async () => {
