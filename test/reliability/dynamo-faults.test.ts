@@ -40,6 +40,33 @@ const throughProxy = (offsetMs = 0, logs?: string[]) =>
     { DYNAMODB_ENDPOINT: proxy.endpoint, CAR_QUOTA_RPS: '500' },
   );
 
+/** A scheduled run through the proxy while the first `count` `operation` requests that `match` get a 500. */
+async function reapFailingFirst(
+  count: number,
+  operation: string,
+  match: (body: string) => boolean,
+) {
+  proxy.resetStats();
+  let failures = 0;
+  proxy.configure({
+    rate: 1,
+    when: 'before',
+    kinds: ['internal'],
+    operations: [operation],
+    match: (body) => match(body) && failures++ < count,
+  });
+  try {
+    return await throughProxy().reaper.reap({ trigger: 'schedule' });
+  } finally {
+    proxy.configure({
+      rate: 0,
+      operations: undefined,
+      match: undefined,
+      kinds: ['throttling', 'provisioned', 'internal', 'unavailable'],
+    });
+  }
+}
+
 describe('Reliability: DynamoDB throttling and 5xx', () => {
   it('retries transient faults on every call (10%, before and after the write lands): nothing lost', async () => {
     const stale = ids('transient', 200);
@@ -82,19 +109,8 @@ describe('Reliability: DynamoDB throttling and 5xx', () => {
     const stale = ids('page-retry', 40);
     expect(stale.some((userId) => shardOf(userId) === 3)).toBe(true);
     await stack.seed(stale, Date.now() - 10 * 60_000);
-    proxy.resetStats();
     // The first 5 reads of one partition fail: all 4 attempts of the SDK, then one more.
-    let failures = 0;
-    proxy.configure({
-      rate: 1,
-      when: 'before',
-      kinds: ['internal'],
-      operations: ['Query'],
-      match: (body) => body.includes('"A#3"') && failures++ < 5,
-    });
-    const summary = await throughProxy().reaper.reap({ trigger: 'schedule' });
-    proxy.configure({ rate: 0, operations: undefined, match: undefined });
-    proxy.configure({ kinds: ['throttling', 'provisioned', 'internal', 'unavailable'] });
+    const summary = await reapFailingFirst(5, 'Query', (body) => body.includes('"A#3"'));
 
     expect(proxy.stats().injected).toBe(5);
     expect(summary.destroyed).toBe(40);
@@ -106,22 +122,12 @@ describe('Reliability: DynamoDB throttling and 5xx', () => {
   it('makes a claim again when DynamoDB fails it past the SDK attempts, and the run goes on', async () => {
     const stale = ids('claim-retry', 20);
     await stack.seed(stale, Date.now() - 10 * 60_000);
-    proxy.resetStats();
     // The first 5 claims of one session fail: all 4 attempts of the SDK, then one more.
-    let failures = 0;
-    proxy.configure({
-      rate: 1,
-      when: 'before',
-      kinds: ['internal'],
-      operations: ['UpdateItem'],
-      match: (body) =>
-        body.includes('"claim-retry-7"') &&
-        body.includes('SET #state = :reaping') &&
-        failures++ < 5,
-    });
-    const summary = await throughProxy().reaper.reap({ trigger: 'schedule' });
-    proxy.configure({ rate: 0, operations: undefined, match: undefined });
-    proxy.configure({ kinds: ['throttling', 'provisioned', 'internal', 'unavailable'] });
+    const summary = await reapFailingFirst(
+      5,
+      'UpdateItem',
+      (body) => body.includes('"claim-retry-7"') && body.includes('SET #state = :reaping'),
+    );
 
     expect(proxy.stats().injected).toBe(5);
     expect(summary.destroyed).toBe(20);
