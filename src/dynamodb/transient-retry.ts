@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { fullJitterBackoff } from '../backoff.js';
 import { StoreError } from '../errors.js';
-import { fullJitterBackoff } from '../reaper/backoff.js';
 
 /**
  * Times a store call is made again after a transient error that the SDK's

@@ -1,6 +1,6 @@
+import { fullJitterBackoff } from '../backoff.js';
 import { type Clock, systemClock } from '../clock.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { fullJitterBackoff } from '../reaper/backoff.js';
 import type { EventSink, FlushReport } from '../reaper/event-sink.js';
 import type { ReaperEvent } from '../reaper/reaper-events.js';
 import type { EventOutbox, OutboxEntry } from './outbox.js';

@@ -1,8 +1,8 @@
+import { fullJitterBackoff, RETRY_BASE_MS, THROTTLE_BASE_MS } from '../backoff.js';
 import type { CarApi, CarFailure, CarResult } from '../car/car-api.js';
 import type { Clock, Sleep } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Claim, Outcome, SendCheck, SessionStore } from '../sessions/session-store.js';
-import { fullJitterBackoff, RETRY_BASE_MS, THROTTLE_BASE_MS } from './backoff.js';
 import type { CallGate } from './call-gate.js';
 import type { CallHealth } from './circuit-breaker.js';
 import { type RetryPolicy, retryDecision } from './retry-policy.js';

@@ -1,4 +1,4 @@
-import { assertNumberAtLeast } from '../validation.js';
+import { assertNumberAtLeast } from './validation.js';
 
 /**
  * Exponential backoff with "full jitter": the delay before retry n is drawn

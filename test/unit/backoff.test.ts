@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fullJitterBackoff } from '../../../src/reaper/backoff.js';
+import { fullJitterBackoff } from '../../src/backoff.js';
 
 describe('Function: fullJitterBackoff', () => {
   it('draws from [0, base * 2^retry)', () => {
