@@ -153,7 +153,7 @@ function assertWarningsBeforeTimeouts(classes: SessionClasses): void {
   }
 }
 
-/** Reads the named classes of a policies file (policies-file.ts: strict YAML). */
+/** Reads the named classes of a policies file (strict YAML: policies-parser.ts). */
 export type PoliciesReader = (file: string) => Record<string, Partial<ClassPolicy>>;
 
 /**

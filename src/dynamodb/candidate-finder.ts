@@ -199,10 +199,13 @@ export async function* findDueCandidates(
         .flat()
         .map((item) => item.userId?.S)
         .filter((userId): userId is string => userId !== undefined && !seen.has(userId));
-      const hits = await batchGetSessions(context, userIds, {
-        what: 'max-age hits',
-        projection: SESSION_PROJECTION,
-      });
+      // A read of the search like a page: made again after a transient failure.
+      const hits = await retryTransient(() =>
+        batchGetSessions(context, userIds, {
+          what: 'max-age hits',
+          projection: SESSION_PROJECTION,
+        }),
+      );
       for (const session of hits) {
         const cutoffs = cutoffsByClass.get(session.class) ?? searches[0]?.cutoffs;
         if (cutoffs && dueForAge(session, cutoffs)) accept({ session, reason: 'max-age' });

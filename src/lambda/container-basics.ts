@@ -1,6 +1,6 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { type Config, configFrom, type PoliciesReader } from '../config.js';
+import { type Config, configFrom, type Env, type PoliciesReader } from '../config.js';
 import type { Logger } from '../logger.js';
 import { loadPoliciesFile } from '../policies/policies-parser.js';
 import { coalesceActivity } from '../sessions/activity-coalescer.js';
@@ -8,8 +8,6 @@ import type { SessionStore } from '../sessions/session-store.js';
 import { fromPowertools, METRICS_NAMESPACE, SERVICE_NAME } from './observability.js';
 import { type ParameterSource, ssmParameterSource } from './parameter-source.js';
 import { type WebhookSecretProvider, webhookSecretProvider } from './webhook-secret.js';
-
-type Env = Record<string, string | undefined>;
 
 /** What every function builds at a cold start, whatever it does. */
 export interface ContainerBasics {
