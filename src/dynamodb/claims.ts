@@ -31,6 +31,10 @@ const CLAIM_UPDATE =
   'claimedAt = :now, dueShard = :leaseShard, dueAt = :lease';
 const CLAIM_REMOVE = ' REMOVE ageShard, expiresAt';
 
+/** A claim made at its call's slot says the call is going out; one made ahead clears any old mark. */
+const sendingClause = (options: ClaimOptions): string =>
+  options.sending ? `, sendingAt = :now${CLAIM_REMOVE}` : `${CLAIM_REMOVE}, sendingAt`;
+
 /**
  * No claim, by search or by name, takes a session before its exemption ends
  * (`:now` is the claim's time); the search leaves exempt sessions out, and
@@ -95,7 +99,7 @@ export async function claimSession(
     // Made at the call's slot, the claim is its last check and says the call is going out.
     UpdateExpression:
       `${CLAIM_UPDATE}${reason.update}, version = version + :one, claimVersion = version + :one` +
-      `${options.sending ? ', sendingAt = :now' : ''}${CLAIM_REMOVE}${options.sending ? '' : ', sendingAt'}`,
+      sendingClause(options),
     ConditionExpression:
       `(${NOT_EXEMPT}) AND ((version = :read AND #state IN (:active, :disconnected)${stillIdle}${warned}) OR ` +
       '(#state = :reaping AND leaseExpiresAt < :now AND version = claimVersion))',
@@ -139,7 +143,7 @@ export async function claimSessionByUserId(
       `${CLAIM_UPDATE}${reason.update}, version = if_not_exists(version, :zero) + :one, ` +
       'claimVersion = if_not_exists(version, :zero) + :one, ' +
       'startedAt = if_not_exists(startedAt, :now), lastActiveAt = if_not_exists(lastActiveAt, :zero), ' +
-      `attempts = if_not_exists(attempts, :zero)${CLAIM_REMOVE}, sendingAt`,
+      `attempts = if_not_exists(attempts, :zero)${sendingClause(options)}`,
     ConditionExpression: condition,
     ExpressionAttributeValues: {
       ...claimValues(userId, options, token, reason.value),

@@ -290,9 +290,7 @@ export class ReapRun {
 
   private async handle(item: WorkItem): Promise<void> {
     const atSlot =
-      item.candidate && this.options.limit === undefined
-        ? this.claims.atSlot(item, () => this.handOn())
-        : undefined;
+      this.options.limit === undefined ? this.claims.atSlot(item, () => this.handOn()) : undefined;
     const target = atSlot ?? (await this.claims.now(item));
     if (target === undefined) {
       this.stats.progress();

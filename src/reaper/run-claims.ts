@@ -26,11 +26,13 @@ export interface RunClaimsDeps {
 }
 
 /**
- * How a run claims its work. A found session is claimed at its call's rate
- * slot ({@link RunClaims.atSlot}): the claim is then the call's last check,
- * one write instead of a claim and a check, and a lost claim costs only its
- * slot. A named session, or any in a run with a `limit` to count exactly,
- * is claimed ahead of its call ({@link RunClaims.now}).
+ * How a run claims its work. A session, found or named, is claimed at its
+ * call's rate slot ({@link RunClaims.atSlot}): the claim is then the call's
+ * last check, one write instead of a claim and a check, and a lost claim
+ * costs only its slot. For the webhook's immediate destroy the check is the
+ * claim's own condition, the session still `disconnected`: a heartbeat since
+ * the disconnect made it `active`. A run with a `limit` to count exactly
+ * claims ahead of its calls ({@link RunClaims.now}).
  */
 export class RunClaims {
   /** Claims made ahead of their call and not yet answered. */

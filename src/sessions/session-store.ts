@@ -228,8 +228,8 @@ export interface ClaimOptions {
    */
   warnedBy?: number;
   /**
-   * claim only: the claim is made at its call's rate slot and is that call's
-   * last check: it also records `sendingAt` (= `now`), as markSending does.
+   * The claim is made at its call's rate slot and is that call's last
+   * check: it also records `sendingAt` (= `now`), as markSending does.
    * @default false
    */
   sending?: boolean;

@@ -306,6 +306,22 @@ describe.each(implementations)('Contract: SessionStore (%s)', (_name, open) => {
       expect((await store.claimByUserId(back, options)).status).toBe('lost');
       expect((await store.get(back))?.state).toBe('active');
     });
+
+    it('a named claim made at its slot records the call as going out; one made ahead clears an old mark', async () => {
+      await store.recordDisconnect(user, NOW);
+      const options = { now: NOW + 2000, leaseMs: LEASE, claimant: 'hook', onlyDisconnected: true };
+      const atSlot = await store.claimByUserId(user, { ...options, sending: true });
+      expect(atSlot.status).toBe('claimed');
+      expect((await store.get(user))?.sendingAt).toBe(NOW + 2000);
+      // The same claimant again, ahead of a call this time: the old mark does not stay.
+      const again = await store.claimByUserId(user, {
+        now: NOW + 3000,
+        leaseMs: LEASE,
+        claimant: 'hook',
+      });
+      expect(again.status).toBe('claimed');
+      expect((await store.get(user))?.sendingAt).toBeUndefined();
+    });
   });
 
   describe('Methods: findWarnable, markWarned and the warn-first claim', () => {

@@ -164,10 +164,10 @@ describe('Function: createReaper (store calls)', () => {
           inFlight--;
         }
       };
-    // Named users are claimed ahead of their calls (found sessions at their slots, within the cap).
-    h.store.claimByUserId = track(h.store.claimByUserId.bind(h.store));
+    // A run with a limit claims ahead of its calls (other runs at their slots, within the cap).
+    h.store.claim = track(h.store.claim.bind(h.store));
     h.store.recordOutcome = track(h.store.recordOutcome.bind(h.store));
-    expect((await h.reap({ userIds: ids })).destroyed).toBe(200);
+    expect((await h.reap({ limit: ids.length })).destroyed).toBe(200);
     expect(peak).toBe(4);
   });
 });
