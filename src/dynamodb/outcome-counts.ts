@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   type AttributeValue,
   BatchGetItemCommand,
@@ -22,7 +23,7 @@ import { REAP_REASONS } from '../report/reap-reason.js';
 import { type TalliedOutcome, talliedOutcomeOf } from '../report/tallied-outcome.js';
 import { RESERVED_USER_ID_PREFIX } from '../sessions/validation.js';
 import { resolveEndpoint } from './client.js';
-import { toStoreError } from './store-errors.js';
+import { isConditionalCheckFailed, toStoreError } from './store-errors.js';
 
 /** Partition key of the item holding the counts of the hour starting at `hour`. */
 export const hourKey = (hour: number): string =>
@@ -56,11 +57,21 @@ export function outcomeAdds(outcome: TalliedOutcome): { hour: number; adds: Map<
   return { hour: counts.hour, adds: new Map(adds.filter(([, value]) => value !== 0)) };
 }
 
+/** One write of a writer's counts: who writes, and its number among that writer's writes. */
+export interface WriteMark {
+  writer: string;
+  seq: number;
+}
+
 /**
  * The UpdateItem that adds to an hour's item: a single atomic ADD of a few
- * counters, so concurrent writers never lose each other's counts.
+ * counters, so concurrent writers never lose each other's counts. With a
+ * `mark`, the write also sets the writer's attribute to its number, and only
+ * if that attribute is below it: a write repeated after it had landed (an
+ * SDK retry, or a flush made again after an answer was lost) fails its
+ * condition instead of adding twice.
  */
-export function hourUpdate(hour: number, adds: ReadonlyMap<string, number>) {
+export function hourUpdate(hour: number, adds: ReadonlyMap<string, number>, mark?: WriteMark) {
   const names: Record<string, string> = {};
   const values: Record<string, AttributeValue> = {
     ':hour': N(hour),
@@ -71,9 +82,18 @@ export function hourUpdate(hour: number, adds: ReadonlyMap<string, number>) {
     values[`:v${index}`] = N(value);
     return `#a${index} :v${index}`;
   });
+  let set = 'SET hourStart = :hour, expiresAt = :ttl';
+  let condition: string | undefined;
+  if (mark) {
+    names['#w'] = `w_${mark.writer}`;
+    values[':seq'] = N(mark.seq);
+    set += ', #w = :seq';
+    condition = 'attribute_not_exists(#w) OR #w < :seq';
+  }
   return {
     key: hourKey(hour),
-    update: `ADD ${terms.join(', ')} SET hourStart = :hour, expiresAt = :ttl`,
+    update: `ADD ${terms.join(', ')} ${set}`,
+    ...(condition ? { condition } : {}),
     names,
     values,
   };
@@ -126,6 +146,12 @@ export class DynamoDbOutcomeCounts implements OutcomeTally {
   private totals: TallyTotals = { destroyed: 0, failed: 0, idleSeatMs: 0 };
   /** Counts not written yet, per hour start. */
   private pending = new Map<number, Map<string, number>>();
+  /** Writes whose answer was an error, per hour start: made again, as they were, first. */
+  private inDoubt = new Map<number, { adds: Map<string, number>; seq: number }>();
+  /** This tally's name on the hour items (one attribute per writer and hour). */
+  private readonly writer = randomBytes(6).toString('hex');
+  private seq = 0;
+  private flushing: Promise<void> = Promise.resolve();
   private lastFlush: number;
   private readonly clock: Clock;
 
@@ -164,40 +190,73 @@ export class DynamoDbOutcomeCounts implements OutcomeTally {
 
   /**
    * Writes the counts summed so far, one UpdateItem per hour. Never throws: a
-   * failed write is logged and its counts kept for the next flush (the
-   * outcomes themselves are recorded on the sessions' items either way).
+   * failed write is logged and made again, as it was, by the next flush,
+   * before any later counts of its hour (it may have landed: its number then
+   * makes the repeat a no-op). The outcomes themselves are recorded on the
+   * sessions' items either way.
    */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
     this.lastFlush = this.clock();
-    const pending = this.pending;
-    this.pending = new Map();
-    await Promise.all(
-      [...pending].map(async ([hour, adds]) => {
-        const { key, update, names, values } = hourUpdate(hour, adds);
-        try {
-          await this.options.client.send(
-            new UpdateItemCommand({
-              TableName: this.options.tableName,
-              Key: { userId: { S: key } },
-              UpdateExpression: update,
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-            }),
-          );
-        } catch (error) {
-          const kept = this.pending.get(hour) ?? new Map<string, number>();
-          mergeAdds(kept, adds);
-          this.pending.set(hour, kept);
-          (this.options.logger ?? silentLogger).warn(
-            'outcome counts not written; kept for the next flush',
-            {
-              hour: new Date(hour).toISOString(),
-              error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-            },
-          );
-        }
-      }),
-    );
+    // One flush at a time: a later number landing first would turn an earlier one into a no-op.
+    this.flushing = this.flushing.then(async () => {
+      const pending = this.pending;
+      this.pending = new Map();
+      const hours = new Set([...this.inDoubt.keys(), ...pending.keys()]);
+      await Promise.all([...hours].map((hour) => this.flushHour(hour, pending.get(hour))));
+    });
+    return this.flushing;
+  }
+
+  private async flushHour(hour: number, adds: Map<string, number> | undefined): Promise<void> {
+    const doubt = this.inDoubt.get(hour);
+    if (doubt) {
+      if (!(await this.write(hour, doubt.adds, doubt.seq))) {
+        if (adds) this.keep(hour, adds);
+        return;
+      }
+      this.inDoubt.delete(hour);
+    }
+    if (!adds) return;
+    const seq = ++this.seq;
+    if (!(await this.write(hour, adds, seq))) this.inDoubt.set(hour, { adds, seq });
+  }
+
+  /** True once the counts are in the item, by this write or an earlier attempt of it. */
+  private async write(hour: number, adds: Map<string, number>, seq: number): Promise<boolean> {
+    const { key, update, condition, names, values } = hourUpdate(hour, adds, {
+      writer: this.writer,
+      seq,
+    });
+    try {
+      await this.options.client.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: { userId: { S: key } },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      // This writer's number is already there: an attempt whose answer was lost had landed.
+      if (isConditionalCheckFailed(error)) return true;
+      (this.options.logger ?? silentLogger).warn(
+        'outcome counts not written; kept for the next flush',
+        {
+          hour: new Date(hour).toISOString(),
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        },
+      );
+      return false;
+    }
+  }
+
+  private keep(hour: number, adds: ReadonlyMap<string, number>): void {
+    const kept = this.pending.get(hour) ?? new Map<string, number>();
+    mergeAdds(kept, adds);
+    this.pending.set(hour, kept);
   }
 
   /** What this process counted since the last call (the reap function's metrics). */
