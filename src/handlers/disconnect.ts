@@ -47,8 +47,8 @@ export async function handleDisconnect(
     return accepted(userId, 'recorded');
   }
   try {
-    // Claimed only while still `disconnected`, and checked again just before the
-    // call: a heartbeat recorded after this disconnect keeps the session.
+    // Claimed at its rate slot, only while still `disconnected`: a heartbeat
+    // recorded after this disconnect keeps the session.
     const summary = await deps.reaper.reap({
       trigger: 'webhook',
       userIds: [userId],
@@ -57,7 +57,10 @@ export async function handleDisconnect(
     });
     deps.logger.info('immediate destroy', { userId, summary: summaryFields(summary) });
     deps.onReapSummary?.(summary);
-    if (summary.claimed === 0 || summary.returned > 0) return accepted(userId, 'still-active');
+    // A claim refused (or a return before the send) says the user is back; a run
+    // that stopped before the slot claimed nothing and left it to the schedule.
+    const refused = summary.claimed === 0 && summary.skipped > 0;
+    if (refused || summary.returned > 0) return accepted(userId, 'still-active');
     return accepted(userId, summary.destroyed > 0 ? 'destroyed' : 'destroy-pending');
   } catch (error) {
     // The disconnect is recorded and due now: the next scheduled run destroys it.

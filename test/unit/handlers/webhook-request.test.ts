@@ -235,6 +235,13 @@ describe('Handler: disconnect', () => {
     expect(raced.body).toEqual({ accepted: true, userId: 'u-1', action: 'still-active' });
   });
 
+  it('with grace 0 answers destroy-pending when the run stopped before its slot (nothing claimed or refused)', async () => {
+    const { post, reaper } = setup({ disconnectGraceSeconds: 0 });
+    reaper.answerWith({ claimed: 0, skipped: 0, destroyed: 0, stoppedAt: 'deadline' });
+    const result = await post('/disconnect', { userId: 'u-1' });
+    expect(result.body).toEqual({ accepted: true, userId: 'u-1', action: 'destroy-pending' });
+  });
+
   it('with grace 0 leaves a failed immediate destroy to the schedule, still accepted', async () => {
     const { post, reaper } = setup({ disconnectGraceSeconds: 0 });
     reaper.failWith = new Error('CAR unreachable');
