@@ -31,6 +31,24 @@ export class SendLog {
     return this.times[(this.next - n + this.capacity) % this.capacity];
   }
 
+  /**
+   * Moves a send logged at `from` to `to` (a call granted at `from` left at
+   * `to`), keeping the log in time order; one not found (long gone from the
+   * log) is logged at `to`. O(capacity): the log holds a quota's worth.
+   */
+  move(from: number, to: number): void {
+    const times: number[] = [];
+    for (let n = this.count; n >= 1; n--) times.push(this.nthMostRecent(n) as number);
+    const found = times.lastIndexOf(from);
+    if (found >= 0) times.splice(found, 1);
+    let at = times.length;
+    while (at > 0 && (times[at - 1] as number) > to) at--;
+    times.splice(at, 0, to);
+    this.next = 0;
+    this.count = 0;
+    for (const time of times.slice(-this.capacity)) this.record(time);
+  }
+
   /** Sends at or after `since`. */
   countSince(since: number): number {
     let n = 0;

@@ -8,7 +8,7 @@ import {
 } from './budget-options.js';
 import { BudgetStats, type SharedBudgetStats } from './budget-stats.js';
 import { FallbackWindow } from './fallback-window.js';
-import type { RateBudget } from './rate-budget.js';
+import type { RateBudget, SlotGrant } from './rate-budget.js';
 import { SlidingWindowLimiter } from './sliding-window-limiter.js';
 import { batchSlots, planReservation, safeRate, slotIntervalUs } from './slot-math.js';
 import type { SlotStore } from './slot-store.js';
@@ -88,12 +88,16 @@ export class SharedRateBudget implements RateBudget {
   }
 
   /** Takes a slot in the bulk lane. */
-  take(signal?: AbortSignal): Promise<void> {
+  take(signal?: AbortSignal): Promise<SlotGrant | undefined> {
     return this.takeIn('bulk', signal);
   }
 
-  /** Resolves at the caller's slot; priority callers go before bulk ones. */
-  takeIn(lane: Lane, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves at the caller's slot; priority callers go before bulk ones. No
+   * grant is handed out: the timeline is shared, so a late call is told
+   * through onSendDelay and spaces this process's later slots.
+   */
+  takeIn(lane: Lane, signal?: AbortSignal): Promise<SlotGrant | undefined> {
     const taken = this.waiters.add(lane, this.clock(), signal);
     this.notify();
     if (!this.pumping) void this.pump();

@@ -1,7 +1,7 @@
 import { type Clock, realSleep, type Sleep, systemClock } from '../clock.js';
 import { assertNumberAbove, assertNumberAtLeast } from '../validation.js';
 import { AdaptiveRate, type AdaptiveRateOptions } from './adaptive-rate.js';
-import type { RateBudget } from './rate-budget.js';
+import type { RateBudget, SlotGrant } from './rate-budget.js';
 import { SendLog } from './send-log.js';
 import { StallTracker } from './stall-tracker.js';
 import { WaiterQueue } from './waiter-queue.js';
@@ -67,7 +67,7 @@ export class SlidingWindowLimiter implements RateBudget {
           });
   }
 
-  take(signal?: AbortSignal): Promise<void> {
+  take(signal?: AbortSignal): Promise<SlotGrant | undefined> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const taken = this.waiters.add('bulk', this.clock(), signal);
     if (!this.pumping) {
@@ -143,7 +143,8 @@ export class SlidingWindowLimiter implements RateBudget {
           continue;
         }
         this.grant(now);
-        this.waiters.release();
+        // The grant is logged at `now`; a call that leaves later is logged when it leaves.
+        this.waiters.release({ depart: (at) => this.log.move(now, at) });
       }
     } finally {
       this.pumping = false;

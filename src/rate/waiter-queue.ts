@@ -1,3 +1,5 @@
+import type { SlotGrant } from './rate-budget.js';
+
 /**
  * Which lane a caller draws from. `priority`: webhook destroys and destroys
  * of named sessions, where someone waits for the answer. `bulk`: a sweep of
@@ -8,7 +10,7 @@ export type Lane = 'priority' | 'bulk';
 interface Waiter {
   lane: Lane;
   since: number;
-  resolve: () => void;
+  resolve: (grant: SlotGrant | undefined) => void;
   reject: (reason: unknown) => void;
   detach: () => void;
 }
@@ -37,9 +39,9 @@ export class WaiterQueue {
   }
 
   /** Queues a caller arriving at `now`; rejects with the signal's reason if it aborts first. */
-  add(lane: Lane, now: number, signal: AbortSignal | undefined): Promise<void> {
+  add(lane: Lane, now: number, signal: AbortSignal | undefined): Promise<SlotGrant | undefined> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<SlotGrant | undefined>((resolve, reject) => {
       const queue = this.queues[lane];
       const onAbort = () => {
         const index = queue.indexOf(waiter);
@@ -58,12 +60,15 @@ export class WaiterQueue {
     });
   }
 
-  /** Lets the next caller go (priority first); returns it, or undefined if none waits. */
-  release(): { lane: Lane; since: number } | undefined {
+  /**
+   * Lets the next caller go (priority first), handing it `grant`; returns it,
+   * or undefined if none waits.
+   */
+  release(grant?: SlotGrant): { lane: Lane; since: number } | undefined {
     const waiter = this.queues.priority.shift() ?? this.queues.bulk.shift();
     if (!waiter) return undefined;
     waiter.detach();
-    waiter.resolve();
+    waiter.resolve(grant);
     return waiter;
   }
 }

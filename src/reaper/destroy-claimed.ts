@@ -2,6 +2,7 @@ import { fullJitterBackoff, RETRY_BASE_MS, THROTTLE_BASE_MS } from '../backoff.j
 import type { CarApi, CarFailure, CarResult } from '../car/car-api.js';
 import type { Clock, Sleep } from '../clock.js';
 import type { Logger } from '../logger.js';
+import type { SlotGrant } from '../rate/rate-budget.js';
 import type { Claim, Outcome, SendCheck, SessionStore } from '../sessions/session-store.js';
 import type { CallGate } from './call-gate.js';
 import type { CallHealth } from './circuit-breaker.js';
@@ -263,8 +264,9 @@ async function slotCheckAndSend(
 > {
   const held = isPending(target) ? undefined : target;
   if (gate.closedFor(held)) return { kind: 'stopped' };
+  let grant: SlotGrant | undefined;
   try {
-    await gate.budget.take(gate.stop);
+    grant = (await gate.budget.take(gate.stop)) ?? undefined;
   } catch {
     return { kind: 'stopped' };
   }
@@ -303,7 +305,10 @@ async function slotCheckAndSend(
     const slotAge = sendAt - slotAt;
     if ((took <= MAX_CHECK_TO_SEND_MS || rechecked) && slotAge <= MAX_SLOT_TO_SEND_MS) {
       stats.checkToSend.push(took);
-      gate.budget.onSendDelay?.(slotAge);
+      // A budget that logs when calls leave counts this one now; a shared timeline spaces
+      // this process's later slots by the delay instead.
+      if (grant) grant.depart(sendAt);
+      else gate.budget.onSendDelay?.(slotAge);
       stats.onCall();
       const call = deps.car.destroySession(current.userId).catch(thrownToFailure);
       return { kind: 'sent', claim: current, sendAt, call };

@@ -97,6 +97,22 @@ describe('Class: SlidingWindowLimiter', () => {
     expect(maxInAnyWindow(grants, 1070)).toBeGreaterThan(100); // back to the 30 ms margin
   });
 
+  it('counts a call when it leaves: calls that leave late never put more than the quota in a window', async () => {
+    const { time, limiter } = setup({ quota: 100, jitterMarginMs: 30 });
+    const departures: number[] = [];
+    let granted = 0;
+    // The first 100 calls leave 300 ms after their grant (a slow last check), the rest at once.
+    const call = async () => {
+      const grant = await limiter.take();
+      if (granted++ < 100) await time.sleep(300);
+      departures.push(time.now);
+      grant?.depart(time.now);
+    };
+    await time.run(Promise.all(Array.from({ length: 600 }, call)));
+    expect(departures).toHaveLength(600);
+    expect(maxInAnyWindow([...departures].sort((a, b) => a - b), 1030)).toBeLessThanOrEqual(100);
+  });
+
   it('rejects a waiter whose signal aborts, and keeps serving the others', async () => {
     const { time, limiter, grants, takeMany } = setup({ quota: 10 });
     const controller = new AbortController();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_CHECK_TO_SEND_MS } from '../../../src/reaper/destroy-claimed.js';
 import { carFailure } from '../../helpers/fake-car.js';
-import { MINUTE, reaperHarness } from '../../helpers/reaper-harness.js';
+import { MINUTE, maxInAnyWindow, reaperHarness } from '../../helpers/reaper-harness.js';
 
 describe('Function: createReaper (outcomes that match CAR)', () => {
   it.each(['ResourceNotFound.SessionNotFound', 'UnsupportedOperation.Stopping'])(
@@ -154,6 +154,25 @@ describe('Function: createReaper (the last check before the send)', () => {
     const summary = await h.reap();
     expect(summary).toMatchObject({ destroyed: 3, calls: 3, lateChecks: 3 });
     expect(h.store.sendChecks.map((c) => c.status)).toEqual(['clear', 'clear', 'clear']);
+  });
+
+  it('counts each call when it leaves: claims of uneven speed keep CAR within the quota at the full rate', async () => {
+    const h = reaperHarness({ serverQuota: 100, latencyMs: 5 });
+    h.seedIdle(2000);
+    // A seeded draw: 9 claims in 10 answer within 10 ms, the others in 30-70 ms.
+    let x = 1;
+    const draw = () => {
+      x = (1103515245 * x + 12345) % 2147483648;
+      return x / 2147483648;
+    };
+    h.store.afterClaim = () => h.time.sleep(draw() < 0.9 ? draw() * 10 : 30 + draw() * 40);
+    const summary = await h.reap();
+    const arrivals = h.car.calls.map((call) => call.at);
+    expect(summary).toMatchObject({ destroyed: 2000, throttled: 0, lateChecks: 0 });
+    expect(maxInAnyWindow(arrivals, 1000)).toBeLessThanOrEqual(100);
+    // Late calls are counted where they are, so the spacing is not widened for them.
+    const seconds = ((arrivals.at(-1) as number) - (arrivals[0] as number)) / 1000;
+    expect(2000 / seconds).toBeGreaterThan(95);
   });
 
   it('sends nothing for a user back while a slow claim was on its way back', async () => {
