@@ -21,7 +21,7 @@ export interface RateBudget {
    * budget wants to know when the call actually leaves; rejects if `signal`
    * aborts first.
    */
-  take(signal?: AbortSignal): Promise<SlotGrant | void>;
+  take(signal?: AbortSignal): Promise<SlotGrant | undefined>;
   /** Reports a RequestLimitExceeded from the server so the budget slows down. */
   onThrottled?(): void;
   /** Reports a call that went through so a slowed budget can recover. */

@@ -266,7 +266,7 @@ async function slotCheckAndSend(
   if (gate.closedFor(held)) return { kind: 'stopped' };
   let grant: SlotGrant | undefined;
   try {
-    grant = (await gate.budget.take(gate.stop)) ?? undefined;
+    grant = await gate.budget.take(gate.stop);
   } catch {
     return { kind: 'stopped' };
   }

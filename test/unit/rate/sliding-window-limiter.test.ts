@@ -110,7 +110,12 @@ describe('Class: SlidingWindowLimiter', () => {
     };
     await time.run(Promise.all(Array.from({ length: 600 }, call)));
     expect(departures).toHaveLength(600);
-    expect(maxInAnyWindow([...departures].sort((a, b) => a - b), 1030)).toBeLessThanOrEqual(100);
+    expect(
+      maxInAnyWindow(
+        [...departures].sort((a, b) => a - b),
+        1030,
+      ),
+    ).toBeLessThanOrEqual(100);
   });
 
   it('rejects a waiter whose signal aborts, and keeps serving the others', async () => {
