@@ -141,7 +141,12 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   const budget =
     overrides.budget ??
     shared ??
-    new SlidingWindowLimiter({ quota: config.carQuotaRps, clock, sleep });
+    new SlidingWindowLimiter({
+      quota: config.carQuotaRps,
+      clock,
+      sleep,
+      departuresReported: true,
+    });
   const outcomeCounts = inTable
     ? new DynamoDbOutcomeCounts({ client: table(), tableName, logger })
     : undefined;

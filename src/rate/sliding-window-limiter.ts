@@ -16,6 +16,12 @@ export interface SlidingWindowLimiterOptions {
   jitterMarginMs?: number;
   /** Space calls evenly instead of letting a window's worth go at once. @default true */
   smooth?: boolean;
+  /**
+   * Every caller tells its grant when the call leaves (`SlotGrant.depart`, as
+   * the engine does): the log then holds when calls actually left, and a
+   * timer that fires late needs no wider window. @default false
+   */
+  departuresReported?: boolean;
   /** Adaptive-rate settings; `false` keeps the rate at the quota whatever happens. @default {} */
   adaptive?: Omit<AdaptiveRateOptions, 'maxRate'> | false;
   /** @default systemClock */
@@ -139,7 +145,9 @@ export class SlidingWindowLimiter implements RateBudget {
           const target = Math.ceil(at);
           await this.sleep(target - now);
           const woke = this.clock();
-          this.stalls.note(woke - target, woke);
+          // A late grant is logged when it happens; only calls that never say when they
+          // left can bunch after a stall.
+          if (!this.options.departuresReported) this.stalls.note(woke - target, woke);
           continue;
         }
         this.grant(now);

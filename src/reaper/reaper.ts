@@ -78,7 +78,8 @@ export function createReaper(deps: ReaperDeps): Reaper {
   const clock = deps.clock ?? systemClock;
   const sleep = deps.sleep ?? realSleep;
   const budget: RateBudget =
-    deps.budget ?? new SlidingWindowLimiter({ quota: settings.quotaRps, clock, sleep });
+    deps.budget ??
+    new SlidingWindowLimiter({ quota: settings.quotaRps, clock, sleep, departuresReported: true });
   const concurrency = resolveConcurrency(settings.quotaRps, settings.concurrency);
   // A budget with lanes: each lane has its own breaker, so a sweep's failures never hold back
   // a webhook's destroy, and its own view of the budget.

@@ -118,6 +118,36 @@ describe('Class: SlidingWindowLimiter', () => {
     ).toBeLessThanOrEqual(100);
   });
 
+  it('with departures reported, late timers do not widen the window, and the calls stay within the quota', async () => {
+    const rateWith = async (departuresReported: boolean) => {
+      const time = new VirtualTime();
+      // Every fifth timer fires 80 ms late (a GC pause, a busy CPU).
+      let sleeps = 0;
+      const stallingSleep: typeof time.sleep = (ms, signal) =>
+        time.sleep(ms + (sleeps++ % 5 === 0 ? 80 : 0), signal);
+      const limiter = new SlidingWindowLimiter({
+        quota: 100,
+        clock: time.clock,
+        sleep: stallingSleep,
+        departuresReported,
+      });
+      const departures: number[] = [];
+      const call = async () => {
+        const grant = await limiter.take();
+        departures.push(time.now);
+        grant?.depart(time.now);
+      };
+      const start = time.now;
+      await time.run(Promise.all(Array.from({ length: 1000 }, call)));
+      expect(maxInAnyWindow(departures, 1030)).toBeLessThanOrEqual(100);
+      return 1000 / ((time.now - start) / 1000);
+    };
+    // 95/s against 91/s: told when calls leave, the limiter keeps its 30 ms margin.
+    expect(await rateWith(true)).toBeGreaterThan(94);
+    // Not told, it spaces calls by the stall instead.
+    expect(await rateWith(false)).toBeLessThan(92);
+  });
+
   it('rejects a waiter whose signal aborts, and keeps serving the others', async () => {
     const { time, limiter, grants, takeMany } = setup({ quota: 10 });
     const controller = new AbortController();
