@@ -58,7 +58,7 @@ export function outcomeAdds(outcome: TalliedOutcome): { hour: number; adds: Map<
 }
 
 /** One write of a writer's counts: who writes, and its number among that writer's writes. */
-export interface WriteMark {
+interface WriteMark {
   writer: string;
   seq: number;
 }

@@ -11,9 +11,8 @@ import { type Logger, silentLogger } from '../logger.js';
 import type { SharedBudgetStats } from '../rate/budget-stats.js';
 import type { RateBudget } from '../rate/rate-budget.js';
 import { SharedRateBudget } from '../rate/shared-rate-budget.js';
-import { SlidingWindowLimiter } from '../rate/sliding-window-limiter.js';
 import { type EventSink, noEvents } from '../reaper/event-sink.js';
-import { createReaper } from '../reaper/reaper.js';
+import { createReaper, engineLimiter } from '../reaper/reaper.js';
 import type { ReaperSettings } from '../reaper/settings.js';
 import type { Reaper } from '../reaper/types.js';
 import type { ExemptionStore, SessionStore } from '../sessions/session-store.js';
@@ -138,15 +137,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
           logger,
         })
       : undefined;
-  const budget =
-    overrides.budget ??
-    shared ??
-    new SlidingWindowLimiter({
-      quota: config.carQuotaRps,
-      clock,
-      sleep,
-      departuresReported: true,
-    });
+  const budget = overrides.budget ?? shared ?? engineLimiter(config.carQuotaRps, clock, sleep);
   const outcomeCounts = inTable
     ? new DynamoDbOutcomeCounts({ client: table(), tableName, logger })
     : undefined;

@@ -63,6 +63,14 @@ export interface ReaperDeps {
  * records every outcome. Settings are checked here, run options at each run;
  * a bad value throws a ValidationError naming it.
  */
+/**
+ * This process's own budget as the engine uses it: the engine tells each
+ * grant when its call leaves, so the limiter logs departures and needs no
+ * wider window for late timers (`departuresReported`).
+ */
+export const engineLimiter = (quota: number, clock: Clock, sleep: Sleep): SlidingWindowLimiter =>
+  new SlidingWindowLimiter({ quota, clock, sleep, departuresReported: true });
+
 export function createReaper(deps: ReaperDeps): Reaper {
   const { settings } = deps;
   validateSettings(settings);
@@ -77,9 +85,7 @@ export function createReaper(deps: ReaperDeps): Reaper {
   const events = deps.events ?? noEvents;
   const clock = deps.clock ?? systemClock;
   const sleep = deps.sleep ?? realSleep;
-  const budget: RateBudget =
-    deps.budget ??
-    new SlidingWindowLimiter({ quota: settings.quotaRps, clock, sleep, departuresReported: true });
+  const budget: RateBudget = deps.budget ?? engineLimiter(settings.quotaRps, clock, sleep);
   const concurrency = resolveConcurrency(settings.quotaRps, settings.concurrency);
   // A budget with lanes: each lane has its own breaker, so a sweep's failures never hold back
   // a webhook's destroy, and its own view of the budget.
