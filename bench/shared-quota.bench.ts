@@ -9,6 +9,7 @@
 //   scenario "memory": sessions in each process's memory (DynamoDB Local's write
 //                      throughput out of the way), 3 runtime workers; budget in the table
 //   BENCH_SCENARIOS=table,memory  BENCH_STALE=<per scenario, default 1800 / 2400>
+//   BENCH_HOOKS=<webhooks, default 200>  BENCH_PROF=<dir>: a CPU profile of each reap process
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -133,7 +133,11 @@ export function startWorker(
   env: Record<string, string>,
   command: string[] = ['--import', 'tsx', join(here, 'budget-reap-worker.ts')],
 ): Worker {
-  const child = spawn(process.execPath, command, {
+  // BENCH_PROF=<dir>: each worker writes a V8 CPU profile there (NODE_OPTIONS refuses --cpu-prof).
+  const profile = process.env.BENCH_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, ...command], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

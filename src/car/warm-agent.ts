@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** Options of {@link createWarmAgent}. */
 export interface WarmAgentOptions {
@@ -11,7 +12,30 @@ export interface WarmAgentOptions {
    * keeps that peak plus this many open, busy or idle. @default 4
    */
   spares?: number;
+  /**
+   * Longest a pooled connection waits idle before the agent closes it; a
+   * server's `Keep-Alive: timeout=N` hint shortens it to N - 1 s. @default 4000
+   */
+  idleTimeoutMs?: number;
 }
+
+/** Idle time after which servers commonly close a kept-alive connection: 5 s (Node.js) and up. */
+const DEFAULT_IDLE_TIMEOUT_MS = 4000;
+
+/**
+ * How long a connection just freed may wait idle: `max`, or less when the
+ * answer announced a shorter keep-alive (`Keep-Alive: timeout=5`), 1 s
+ * before the server closes it.
+ */
+export function idleTimeoutFor(keepAliveHeader: unknown, max: number): number {
+  const hint = typeof keepAliveHeader === 'string' ? /timeout=(\d+)/.exec(keepAliveHeader) : null;
+  if (!hint) return max;
+  return Math.max(0, Math.min(max, Number(hint[1]) * 1000 - 1000));
+}
+
+/** The answer a freed socket last carried (Node.js keeps it on the socket). */
+const lastAnswerOf = (socket: Duplex): http.IncomingMessage | undefined =>
+  (socket as { _httpMessage?: { res?: http.IncomingMessage } })._httpMessage?.res;
 
 type ConnectionOptions = Parameters<http.Agent['createConnection']>[0];
 interface Spare {
@@ -50,6 +74,7 @@ export function createWarmAgent(options: WarmAgentOptions): http.Agent {
   const Base = options.protocol === 'https:' ? https.Agent : http.Agent;
   const base = Base.prototype as unknown as AgentInternals;
   const wanted = options.spares ?? 4;
+  const idleMax = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   // A TLS socket is ready once its handshake is done, a TCP one once connected.
   const readyEvent = options.protocol === 'https:' ? 'secureConnect' : 'connect';
 
@@ -76,6 +101,25 @@ export function createWarmAgent(options: WarmAgentOptions): http.Agent {
       // After the agent's own close handler has taken it out of its pool.
       socket.once('close', () => queueMicrotask(() => this.refill()));
       return socket;
+    }
+
+    // Node's agent keeps a free socket without a timer unless the agent has a `timeout`,
+    // which would also time every request's socket. A server closes an idle connection
+    // on its own clock; a request written at that moment fails with ECONNRESET without
+    // reaching it. Closing first, 1 s before the server's announced limit, avoids that.
+    override keepSocketAlive(socket: Duplex): boolean {
+      const keep = (super.keepSocketAlive(socket) as unknown as boolean) !== false;
+      const idleMs = idleTimeoutFor(lastAnswerOf(socket)?.headers['keep-alive'], idleMax);
+      if (!keep || idleMs === 0) return false;
+      // A free socket's timeout destroys it (the agent's own listener).
+      (socket as Socket).setTimeout(idleMs);
+      return true;
+    }
+
+    override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
+      // In use again: the idle timer no longer applies.
+      (socket as Socket).setTimeout(0);
+      super.reuseSocket(socket, request);
     }
 
     override destroy(): void {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWarmAgent } from '../../../src/car/warm-agent.js';
+import { createWarmAgent, idleTimeoutFor } from '../../../src/car/warm-agent.js';
 
 interface Served {
   /** When the connection the request came on was accepted. */
@@ -110,5 +110,52 @@ describe('createWarmAgent', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  it('closes an idle connection 1 s before the keep-alive the server announced, so no request meets the server closing it', async () => {
+    // Node's server announces `Keep-Alive: timeout=2` and closes the connection 2 s after
+    // its last answer; a request written at that moment fails with ECONNRESET unsent.
+    server.keepAliveTimeout = 2000;
+    const agent = createWarmAgent({ protocol: 'http:', spares: 0 });
+    try {
+      await get(agent);
+      const [socket] = accepted as Set<Socket>;
+      // 'end' on the server's side: the client closed it first; 'close' alone: the server did.
+      const first = await Promise.race([
+        once(socket as Socket, 'end').then(() => 'client closed'),
+        once(socket as Socket, 'close').then(() => 'server closed'),
+      ]);
+      expect(first).toBe('client closed');
+      const before = served.length;
+      await get(agent);
+      expect(served).toHaveLength(before + 1);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('closes an idle connection after idleTimeoutMs when the server announces no keep-alive', async () => {
+    server.keepAliveTimeout = 0;
+    const agent = createWarmAgent({ protocol: 'http:', spares: 0, idleTimeoutMs: 200 });
+    try {
+      await get(agent);
+      const [socket] = accepted as Set<Socket>;
+      await once(socket as Socket, 'end');
+      await get(agent);
+      expect([...accepted].some((open) => open !== socket)).toBe(true);
+    } finally {
+      agent.destroy();
+    }
+  });
+});
+
+describe('idleTimeoutFor', () => {
+  it("takes 1 s off the server's announced keep-alive, within the agent's own limit", () => {
+    expect(idleTimeoutFor('timeout=5', 4000)).toBe(4000);
+    expect(idleTimeoutFor('timeout=3, max=100', 4000)).toBe(2000);
+    expect(idleTimeoutFor('timeout=60', 4000)).toBe(4000);
+    expect(idleTimeoutFor(undefined, 4000)).toBe(4000);
+    // A keep-alive of 1 s or less leaves no safe idle time: the connection is not kept.
+    expect(idleTimeoutFor('timeout=1', 4000)).toBe(0);
   });
 });
