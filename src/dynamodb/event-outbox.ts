@@ -25,6 +25,15 @@ export interface DynamoDbOutboxOptions {
   retentionMs?: number;
 }
 
+/** One shard of a target's outbox as {@link DynamoDbOutbox.load} reads it. */
+interface ShardRead {
+  partition: string;
+  /** Keys read so far, oldest first. */
+  keys: { userId: AttributeValue; keptAt: number }[];
+  startKey?: Record<string, AttributeValue>;
+  more: boolean;
+}
+
 const S = (value: string): AttributeValue => ({ S: value });
 const N = (value: number): AttributeValue => ({ N: String(value) });
 
@@ -68,15 +77,33 @@ export class DynamoDbOutbox implements EventOutbox {
     );
   }
 
+  /**
+   * The `limit` oldest events kept for `target`. Each shard is read oldest
+   * first, a few keys at a time; a shard is read further while its last key
+   * read is not newer than the `limit`-th oldest found so far, since it may
+   * still hold older ones (a shard can hold many more than its share).
+   */
   async load(target: string, limit: number): Promise<OutboxEntry[]> {
     const oldest = this.clock() - this.retentionMs;
-    const perShard = Math.max(1, Math.ceil(limit / SHARD_COUNT));
-    const pages = await Promise.all(
-      Array.from({ length: SHARD_COUNT }, (_, shard) =>
-        this.oldestOf(partitionOf(target, shard), oldest, perShard),
-      ),
-    );
-    const keys = pages.flat().map((item) => ({ userId: item.userId as AttributeValue }));
+    const shards: ShardRead[] = Array.from({ length: SHARD_COUNT }, (_, shard) => ({
+      partition: partitionOf(target, shard),
+      keys: [],
+      more: true,
+    }));
+    let pageSize = Math.max(1, Math.ceil(limit / SHARD_COUNT));
+    let reading = shards;
+    while (reading.length > 0) {
+      await Promise.all(reading.map((shard) => this.readMore(shard, oldest, pageSize)));
+      const found = shards.flatMap((shard) => shard.keys).sort((a, b) => a.keptAt - b.keptAt);
+      const newest = found.length >= limit ? (found[limit - 1]?.keptAt ?? Infinity) : Infinity;
+      reading = shards.filter((shard) => shard.more && (shard.keys.at(-1)?.keptAt ?? 0) <= newest);
+      pageSize = limit;
+    }
+    const keys = shards
+      .flatMap((shard) => shard.keys)
+      .sort((a, b) => a.keptAt - b.keptAt)
+      .slice(0, limit)
+      .map(({ userId }) => ({ userId }));
     const items = await batchGetItems(this.options.client, this.options.tableName, keys, {
       what: 'outbox',
       consistentRead: true,
@@ -95,20 +122,25 @@ export class DynamoDbOutbox implements EventOutbox {
     );
   }
 
-  /** The keys of a partition's oldest entries still within the retention. */
-  private async oldestOf(partition: string, oldest: number, limit: number) {
+  /** The next keys of a shard's oldest entries still within the retention, oldest first. */
+  private async readMore(shard: ShardRead, oldest: number, limit: number): Promise<void> {
     try {
       const output = await this.options.client.send(
         new QueryCommand({
           TableName: this.options.tableName,
           IndexName: DUE_INDEX,
           KeyConditionExpression: 'dueShard = :partition AND dueAt >= :oldest',
-          ExpressionAttributeValues: { ':partition': S(partition), ':oldest': N(oldest) },
-          ProjectionExpression: 'userId',
+          ExpressionAttributeValues: { ':partition': S(shard.partition), ':oldest': N(oldest) },
+          ProjectionExpression: 'userId, dueAt',
+          ExclusiveStartKey: shard.startKey,
           Limit: limit,
         }),
       );
-      return output.Items ?? [];
+      for (const item of output.Items ?? []) {
+        if (item.userId) shard.keys.push({ userId: item.userId, keptAt: Number(item.dueAt?.N) });
+      }
+      shard.startKey = output.LastEvaluatedKey;
+      shard.more = output.LastEvaluatedKey !== undefined;
     } catch (error) {
       throw new StoreError(`Query (outbox) failed: ${String(error)}`, { cause: error });
     }

@@ -3,6 +3,7 @@ import { DynamoDbOutbox } from '../../../src/dynamodb/event-outbox.js';
 import { countLiveSessions } from '../../../src/dynamodb/live-sessions.js';
 import type { OutboxEntry } from '../../../src/events/outbox.js';
 import { makeEvent } from '../../../src/reaper/reaper-events.js';
+import { fnv1a, SHARD_COUNT } from '../../../src/sessions/shard.js';
 import { createTestTable, dueCandidates, searchAt, type TestTable } from '../../helpers/dynamo.js';
 
 const NOW = Date.now();
@@ -49,6 +50,24 @@ describe('Class: DynamoDbOutbox', () => {
       kept.slice(30).map((e) => e.event.id),
     );
     expect(await outbox.load('eventbridge', 100)).toHaveLength(1);
+  });
+
+  it('loads the oldest events first when one shard holds far more than its share', async () => {
+    // 40 events whose ids all fall in shard 3 of the outbox's 16.
+    const ids: string[] = [];
+    for (let n = 0; ids.length < 40; n++) {
+      if (fnv1a(`evt_crowded-${n}`) % SHARD_COUNT === 3) ids.push(`evt_crowded-${n}`);
+    }
+    const crowded = ids.map((id, n) => {
+      const e = entry(300 + n, NOW - 100_000 + 1000 * n);
+      return { ...e, event: { ...e.event, id } };
+    });
+    // Kept newest first, so the order read is the index's, not the writes'.
+    await outbox.keep('crowded', [...crowded].reverse());
+    const all = (await outbox.load('crowded', 100)).map((e) => e.event.id);
+    expect(all).toEqual(ids);
+    const oldest = (await outbox.load('crowded', 16)).map((e) => e.event.id);
+    expect(oldest).toEqual(ids.slice(0, 16));
   });
 
   it('keeping an event again replaces it (attempts carried across runs)', async () => {
