@@ -14,8 +14,8 @@ import { createTencentCarApi } from '../src/car/tencent-car-api.js';
 import { maxInAnyWindow } from '../src/emulator/index.js';
 import { createReaper } from '../src/reaper/reaper.js';
 import type { ReapSummary } from '../src/reaper/types.js';
+import { startEmulatorProcess } from '../test/helpers/emulator-process.js';
 import { type BenchStore, openBenchStore } from './lib/bench-store.js';
-import { startEmulatorProcess } from './lib/emulator-process.js';
 import { bucketPerSecond, renderRatePlot } from './lib/rate-plot.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -78,7 +78,7 @@ async function scenario(
     const destroys = await emulator.calls();
     const throttled = destroys.filter((c) => c.code?.startsWith('RequestLimitExceeded')).length;
     const arrivals = destroys.map((c) => c.at);
-    const left = await emulator.liveSessions();
+    const left = (await emulator.liveSessions()).length;
     if (left !== SESSIONS - value.destroyed) {
       console.warn(
         `${name}: ${left} sessions still live at the emulator, ${value.destroyed} destroyed`,

@@ -17,7 +17,7 @@ import { ensureTable } from '../../src/dynamodb/table-definition.js';
 import { maxInAnyWindow } from '../../src/emulator/index.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../src/local/dynamodb-local.js';
 import type { Session } from '../../src/sessions/session-store.js';
-import { type EmulatorProcess, startEmulatorProcess } from './emulator-process.js';
+import { type EmulatorProcess, startEmulatorProcess } from '../../test/helpers/emulator-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

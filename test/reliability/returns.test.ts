@@ -1,13 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbClient } from '../../src/dynamodb/client.js';
 import { DynamoDbSessionStore } from '../../src/dynamodb/dynamodb-session-store.js';
+import { createRuntime, type Runtime } from '../../src/dynamodb/runtime.js';
+import { loadConfig } from '../../src/load-config.js';
 import type { ReapSummary } from '../../src/reaper/types.js';
+import { testCredentials } from '../helpers/car.js';
+import { aSession, createTestTable, seedSessions, type TestTable } from '../helpers/dynamo.js';
 import {
-  ids,
-  type ReliabilityStack,
-  reportFigures,
-  startReliabilityStack,
-} from './support/stack.js';
+  type DestroyCall,
+  type EmulatorProcess,
+  startEmulatorProcess,
+} from '../helpers/emulator-process.js';
+import { ids, reportFigures } from './support/stack.js';
 
 // 2,000 stale sessions reaped at the quota (100/s at the emulator and in the
 // reaper) while about 600 of their users come back during the run: each
@@ -17,14 +21,20 @@ import {
 // ends the new session. Checked against the emulator's arrival log: no
 // DestroySession for a user arrives more than 100 ms after that user's return
 // was durably recorded (the call may already be on the wire during that
-// window, and the table shows the destroy then).
+// window, and the table shows the destroy then). The emulator runs in a
+// process of its own, as CAR does: it stamps a call when the call arrives,
+// not when the reaper's busy event loop would get to it.
 const STALE = 2000;
 const RETURNS = 600;
 const RETURN_EVERY_MS = 30;
 const WINDOW_MS = 100;
 
-let stack: ReliabilityStack;
+let table: TestTable;
+let emulator: EmulatorProcess;
+let runtime: Runtime;
 let summary: ReapSummary;
+/** DestroySession arrivals at the emulator, read once the run is over. */
+let calls: DestroyCall[];
 /** Per returning user: when its activity write had completed (epoch ms, same clock as the emulator). */
 const returnedAt = new Map<string, number>();
 /** Per returning user: when its new CAR session started (just before the activity write). */
@@ -32,14 +42,29 @@ const startedAt = new Map<string, number>();
 const staleIds = ids('seat', STALE);
 
 beforeAll(async () => {
-  stack = await startReliabilityStack({ rate: 100 });
-  await stack.seed(staleIds, Date.now() - 10 * 60_000);
+  table = await createTestTable();
+  emulator = await startEmulatorProcess({ credentials: { ...testCredentials }, rate: 100 });
+  const staleAt = Date.now() - 10 * 60_000;
+  await seedSessions(
+    table,
+    staleIds.map((userId) => aSession({ userId }, staleAt)),
+  );
+  await emulator.seed(staleIds);
   const client = createDynamoDbClient({
     awsRegion: 'us-east-1',
-    dynamodbEndpoint: stack.table.endpoint,
+    dynamodbEndpoint: table.endpoint,
   });
-  const users = new DynamoDbSessionStore({ client, tableName: stack.table.tableName });
-  const runtime = stack.runtime({}, { CAR_QUOTA_RPS: '100' });
+  const users = new DynamoDbSessionStore({ client, tableName: table.tableName });
+  runtime = createRuntime(
+    loadConfig({
+      SESSIONS_TABLE: table.tableName,
+      DYNAMODB_ENDPOINT: table.endpoint,
+      CAR_ENDPOINT: emulator.url,
+      TENCENTCLOUD_SECRET_ID: testCredentials.secretId,
+      TENCENTCLOUD_SECRET_KEY: testCredentials.secretKey,
+      CAR_QUOTA_RPS: '100',
+    }),
+  );
   let running = true;
   const reap = runtime.reaper.reap({ trigger: 'schedule' }).finally(() => {
     running = false;
@@ -50,17 +75,20 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, i * RETURN_EVERY_MS));
     if (!running) return;
     startedAt.set(userId, Date.now());
-    stack.emulator.seedSessions([userId]);
+    await emulator.seed([userId]);
     await users.recordActivity([userId], Date.now());
     returnedAt.set(userId, Date.now());
   });
   await Promise.all(returning);
   summary = await reap;
   client.destroy();
+  calls = await emulator.calls();
 }, 600_000);
 
 afterAll(async () => {
-  await stack?.stop();
+  await runtime?.close();
+  await emulator?.stop();
+  await table?.drop();
 });
 
 /** A stable scramble of the ids (FNV-1a). */
@@ -74,8 +102,8 @@ describe('Reliability: users coming back during a 2,000-session reap at the quot
   it('destroys no user more than 100 ms after their return was recorded', () => {
     const late: string[] = [];
     let destroysOfReturned = 0;
-    for (const call of stack.emulator.calls()) {
-      if (call.action !== 'DestroySession' || call.userId === undefined) continue;
+    for (const call of calls) {
+      if (call.userId === undefined) continue;
       const back = returnedAt.get(call.userId);
       if (back === undefined) continue;
       destroysOfReturned++;
@@ -99,10 +127,10 @@ describe('Reliability: users coming back during a 2,000-session reap at the quot
   });
 
   it('leaves every user back before their destroy went out live at CAR, and records every outcome', async () => {
-    const live = new Set(stack.emulator.liveSessions());
+    const live = new Set(await emulator.liveSessions());
     const destroyedAt = new Map<string, number>();
-    for (const call of stack.emulator.calls()) {
-      if (call.action === 'DestroySession' && call.outcome === 'ok' && call.userId) {
+    for (const call of calls) {
+      if (call.outcome === 'ok' && call.userId) {
         destroyedAt.set(call.userId, call.at);
       }
     }
@@ -113,7 +141,7 @@ describe('Reliability: users coming back during a 2,000-session reap at the quot
         expect(live.has(userId), userId).toBe(true);
       }
     }
-    const counts = await stack.table.store.counts();
+    const counts = await table.store.counts();
     expect(counts.reaping).toBe(0);
     expect(counts.failed).toBe(0);
     expect(summary.unrecorded ?? 0).toBe(0);

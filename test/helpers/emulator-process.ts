@@ -20,7 +20,8 @@ export interface EmulatorProcess {
   calls(): Promise<DestroyCall[]>;
   /** DestroySession calls answered with success so far. */
   destroyed(): Promise<number>;
-  liveSessions(): Promise<number>;
+  /** UserIds of the live sessions. */
+  liveSessions(): Promise<string[]>;
   seed(userIds: string[]): Promise<void>;
   stop(): Promise<void>;
 }
@@ -28,7 +29,7 @@ export interface EmulatorProcess {
 export async function startEmulatorProcess(options: EmulatorOptions): Promise<EmulatorProcess> {
   const child: ChildProcess = fork(join(here, 'emulator-child.ts'), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_EMULATOR_OPTIONS: JSON.stringify(options) },
+    env: { ...process.env, CAR_EMULATOR_CHILD_OPTIONS: JSON.stringify(options) },
     serialization: 'advanced',
   });
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,6 +1,7 @@
-// The CAR emulator in a process of its own, driven over IPC by the benchmark:
-// the server's clock and event loop are then independent of the reaper's, as
-// they are in production, and the reaper's peak RSS is its own.
+// The CAR emulator in a process of its own, driven over IPC by benches and
+// tests: the server's clock and event loop are then independent of the
+// reaper's, as they are in production (an arrival is stamped when it arrives,
+// not when a busy reaper's loop gets to it), and the reaper's peak RSS is its own.
 import { type EmulatorOptions, startCarEmulator } from '../../src/emulator/index.js';
 
 type Request = {
@@ -9,7 +10,7 @@ type Request = {
   userIds?: string[];
 };
 
-const options = JSON.parse(process.env.BENCH_EMULATOR_OPTIONS ?? '{}') as EmulatorOptions;
+const options = JSON.parse(process.env.CAR_EMULATOR_CHILD_OPTIONS ?? '{}') as EmulatorOptions;
 const emulator = await startCarEmulator(options);
 process.send?.({ ready: emulator.url });
 
@@ -28,7 +29,7 @@ process.on('message', async (request: Request) => {
         emulator.calls().filter((c) => c.action === 'DestroySession' && c.outcome === 'ok').length,
       );
     case 'live':
-      return reply(emulator.liveSessions().length);
+      return reply(emulator.liveSessions());
     case 'seed':
       emulator.seedSessions(request.userIds ?? []);
       return reply(true);
