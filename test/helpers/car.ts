@@ -58,3 +58,18 @@ export async function startCarTestStack(
     },
   };
 }
+
+/**
+ * The environment a car-reaper process (or `loadConfig`) needs to reach a
+ * test table and a test emulator with {@link testCredentials}.
+ */
+export const stackEnv = (
+  table: { tableName: string; endpoint: string },
+  carEndpoint: string,
+): Record<string, string> => ({
+  SESSIONS_TABLE: table.tableName,
+  DYNAMODB_ENDPOINT: table.endpoint,
+  CAR_ENDPOINT: carEndpoint,
+  TENCENTCLOUD_SECRET_ID: testCredentials.secretId,
+  TENCENTCLOUD_SECRET_KEY: testCredentials.secretKey,
+});

@@ -5,7 +5,7 @@ import { createRuntime, type Runtime } from '../../src/dynamodb/runtime.js';
 import { type CarEmulator, startCarEmulator } from '../../src/emulator/index.js';
 import { loadConfig } from '../../src/load-config.js';
 import type { ReapSummary } from '../../src/reaper/types.js';
-import { testCredentials } from '../helpers/car.js';
+import { stackEnv, testCredentials } from '../helpers/car.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../helpers/dynamo.js';
 import { type BundledFixture, bundleFixture } from './support/bundle-fixture.js';
 import { destroyCallsPerUser, ids, maxOf, reportFigures } from './support/stack.js';
@@ -53,11 +53,7 @@ const phases = { setupMs: 0, childrenMs: 0, recoveryMs: 0 };
 function runChild(scenario: Scenario): Promise<void> {
   const env = {
     ...process.env,
-    SESSIONS_TABLE: scenario.table.tableName,
-    DYNAMODB_ENDPOINT: scenario.table.endpoint,
-    CAR_ENDPOINT: emulator.url,
-    TENCENTCLOUD_SECRET_ID: testCredentials.secretId,
-    TENCENTCLOUD_SECRET_KEY: testCredentials.secretKey,
+    ...stackEnv(scenario.table, emulator.url),
     CAR_QUOTA_RPS: '500',
     CAR_CONCURRENCY: '8',
     CRASH_AT: scenario.point,
@@ -133,11 +129,7 @@ beforeAll(async () => {
   for (const scenario of scenarios) {
     const runtime = createRuntime(
       loadConfig({
-        SESSIONS_TABLE: scenario.table.tableName,
-        DYNAMODB_ENDPOINT: scenario.table.endpoint,
-        CAR_ENDPOINT: emulator.url,
-        TENCENTCLOUD_SECRET_ID: testCredentials.secretId,
-        TENCENTCLOUD_SECRET_KEY: testCredentials.secretKey,
+        ...stackEnv(scenario.table, emulator.url),
         CAR_QUOTA_RPS: '1000',
       }),
       { store: scenario.table.store, clock: () => Date.now() + LEASE_MS + 1000 },

@@ -4,7 +4,7 @@ import { DynamoDbSessionStore } from '../../src/dynamodb/dynamodb-session-store.
 import { createRuntime, type Runtime } from '../../src/dynamodb/runtime.js';
 import { loadConfig } from '../../src/load-config.js';
 import type { ReapSummary } from '../../src/reaper/types.js';
-import { testCredentials } from '../helpers/car.js';
+import { stackEnv, testCredentials } from '../helpers/car.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../helpers/dynamo.js';
 import {
   type DestroyCall,
@@ -57,11 +57,7 @@ beforeAll(async () => {
   const users = new DynamoDbSessionStore({ client, tableName: table.tableName });
   runtime = createRuntime(
     loadConfig({
-      SESSIONS_TABLE: table.tableName,
-      DYNAMODB_ENDPOINT: table.endpoint,
-      CAR_ENDPOINT: emulator.url,
-      TENCENTCLOUD_SECRET_ID: testCredentials.secretId,
-      TENCENTCLOUD_SECRET_KEY: testCredentials.secretKey,
+      ...stackEnv(table, emulator.url),
       CAR_QUOTA_RPS: '100',
     }),
   );

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDynamoDbClient } from '../../../src/dynamodb/client.js';
 import { DynamoDbSessionStore } from '../../../src/dynamodb/dynamodb-session-store.js';
 import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.js';
-import { testCredentials } from '../../helpers/car.js';
+import { stackEnv, testCredentials } from '../../helpers/car.js';
 import { buildCli, runCarReaper } from '../../helpers/cli.js';
 
 const endpoint = inject('dynamodbEndpoint');
@@ -14,11 +14,7 @@ let emulator: CarEmulator;
 
 /** The settings of a CLI run against DynamoDB Local and the in-process emulator. */
 const env = (extra: Record<string, string | undefined> = {}) => ({
-  SESSIONS_TABLE: tableName,
-  DYNAMODB_ENDPOINT: endpoint,
-  CAR_ENDPOINT: emulator.url,
-  TENCENTCLOUD_SECRET_ID: testCredentials.secretId,
-  TENCENTCLOUD_SECRET_KEY: testCredentials.secretKey,
+  ...stackEnv({ tableName, endpoint }, emulator.url),
   IDLE_TIMEOUT_SECONDS: '300',
   ...extra,
 });

@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/load-config.js';
 import { SharedRateBudget } from '../../../src/rate/shared-rate-budget.js';
 import { SlidingWindowLimiter } from '../../../src/rate/sliding-window-limiter.js';
 import { DESTROY_SESSION_BUDGET_KEY } from '../../../src/rate/slot-math.js';
-import { testCredentials } from '../../helpers/car.js';
+import { stackEnv, testCredentials } from '../../helpers/car.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';
 import { FakeSessionStore } from '../../helpers/fake-store.js';
 
@@ -19,11 +19,7 @@ describe('createRuntime with the shared budget', () => {
     table = await createTestTable();
     emulator = await startCarEmulator({ credentials: { ...testCredentials } });
     env = {
-      SESSIONS_TABLE: table.tableName,
-      DYNAMODB_ENDPOINT: table.endpoint,
-      CAR_ENDPOINT: emulator.url,
-      TENCENTCLOUD_SECRET_ID: testCredentials.secretId,
-      TENCENTCLOUD_SECRET_KEY: testCredentials.secretKey,
+      ...stackEnv(table, emulator.url),
     };
   });
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../../src/dynamodb/runtime.js';
 import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.js';
 import { loadConfig } from '../../../src/load-config.js';
-import { testCredentials } from '../../helpers/car.js';
+import { stackEnv, testCredentials } from '../../helpers/car.js';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.js';
 import {
   EventReceiver,
@@ -48,11 +48,7 @@ describe.each([
     await receiver.start();
     runtime = createRuntime(
       loadConfig({
-        SESSIONS_TABLE: table.tableName,
-        DYNAMODB_ENDPOINT: table.endpoint,
-        CAR_ENDPOINT: emulator.url,
-        TENCENTCLOUD_SECRET_ID: testCredentials.secretId,
-        TENCENTCLOUD_SECRET_KEY: testCredentials.secretKey,
+        ...stackEnv(table, emulator.url),
         IDLE_TIMEOUT_SECONDS: String(IDLE_S),
         WARN_BEFORE_SECONDS: String(WARN_S),
         ...(resolution === undefined ? {} : { ACTIVITY_RESOLUTION_SECONDS: resolution }),

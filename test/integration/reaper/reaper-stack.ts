@@ -9,7 +9,7 @@ import {
   startCarEmulator,
 } from '../../../src/emulator/index.js';
 import { loadConfig } from '../../../src/load-config.js';
-import { testCredentials } from '../../helpers/car.js';
+import { stackEnv, testCredentials } from '../../helpers/car.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';
 
 /** DynamoDB Local table + CAR emulator + a runtime wired to both through the real SDKs. */
@@ -33,11 +33,7 @@ export async function startReaperStack(
     ...emulatorOptions,
   });
   const env = {
-    SESSIONS_TABLE: table.tableName,
-    DYNAMODB_ENDPOINT: table.endpoint,
-    CAR_ENDPOINT: emulator.url,
-    TENCENTCLOUD_SECRET_ID: testCredentials.secretId,
-    TENCENTCLOUD_SECRET_KEY: testCredentials.secretKey,
+    ...stackEnv(table, emulator.url),
   };
   const runtimes: Runtime[] = [];
   return {

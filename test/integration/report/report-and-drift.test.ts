@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.js';
-import { testCredentials } from '../../helpers/car.js';
+import { stackEnv, testCredentials } from '../../helpers/car.js';
 import { buildCli, runCarReaper } from '../../helpers/cli.js';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.js';
 
@@ -11,11 +11,7 @@ let table: TestTable;
 let emulator: CarEmulator;
 
 const env = (extra: Record<string, string | undefined> = {}) => ({
-  SESSIONS_TABLE: table.tableName,
-  DYNAMODB_ENDPOINT: table.endpoint,
-  CAR_ENDPOINT: emulator.url,
-  TENCENTCLOUD_SECRET_ID: testCredentials.secretId,
-  TENCENTCLOUD_SECRET_KEY: testCredentials.secretKey,
+  ...stackEnv(table, emulator.url),
   // Sessions idle for the timeout alone are due (no allowance for unwritten activity).
   ACTIVITY_RESOLUTION_SECONDS: '0',
   ...extra,

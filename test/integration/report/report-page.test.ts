@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CarEmulator, startCarEmulator } from '../../../src/emulator/index.js';
-import { testCredentials } from '../../helpers/car.js';
+import { stackEnv, testCredentials } from '../../helpers/car.js';
 import { buildCli, repoRoot, runCarReaper } from '../../helpers/cli.js';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.js';
 
@@ -33,11 +33,7 @@ beforeAll(async () => {
   emulator = await startCarEmulator({ credentials: { ...testCredentials }, seats: 500 });
   await buildCli();
   const env = {
-    SESSIONS_TABLE: table.tableName,
-    DYNAMODB_ENDPOINT: table.endpoint,
-    CAR_ENDPOINT: emulator.url,
-    TENCENTCLOUD_SECRET_ID: testCredentials.secretId,
-    TENCENTCLOUD_SECRET_KEY: testCredentials.secretKey,
+    ...stackEnv(table, emulator.url),
     SEAT_HOUR_PRICE: '1.2',
     // Sessions idle for the timeout alone are due (no allowance for unwritten activity).
     ACTIVITY_RESOLUTION_SECONDS: '0',

@@ -12,7 +12,7 @@ import {
 } from '../../../src/emulator/index.js';
 import { loadConfig } from '../../../src/load-config.js';
 import type { Session } from '../../../src/sessions/session-store.js';
-import { testCredentials } from '../../helpers/car.js';
+import { stackEnv, testCredentials } from '../../helpers/car.js';
 import { aSession, createTestTable, seedSessions, type TestTable } from '../../helpers/dynamo.js';
 
 /** DynamoDB Local table + CAR emulator, and runtimes wired to both from an environment. */
@@ -34,11 +34,7 @@ export async function startReliabilityStack(
   const table = await createTestTable();
   const car = await startCarEmulator({ credentials: { ...testCredentials }, ...emulator });
   const env = {
-    SESSIONS_TABLE: table.tableName,
-    DYNAMODB_ENDPOINT: table.endpoint,
-    CAR_ENDPOINT: car.url,
-    TENCENTCLOUD_SECRET_ID: testCredentials.secretId,
-    TENCENTCLOUD_SECRET_KEY: testCredentials.secretKey,
+    ...stackEnv(table, car.url),
   };
   const runtimes: Runtime[] = [];
   return {
