@@ -92,18 +92,15 @@ export class DynamoDbOutbox implements EventOutbox {
     }));
     let pageSize = Math.max(1, Math.ceil(limit / SHARD_COUNT));
     let reading = shards;
+    let found: ShardRead['keys'] = [];
     while (reading.length > 0) {
       await Promise.all(reading.map((shard) => this.readMore(shard, oldest, pageSize)));
-      const found = shards.flatMap((shard) => shard.keys).sort((a, b) => a.keptAt - b.keptAt);
+      found = shards.flatMap((shard) => shard.keys).sort((a, b) => a.keptAt - b.keptAt);
       const newest = found.length >= limit ? (found[limit - 1]?.keptAt ?? Infinity) : Infinity;
       reading = shards.filter((shard) => shard.more && (shard.keys.at(-1)?.keptAt ?? 0) <= newest);
       pageSize = limit;
     }
-    const keys = shards
-      .flatMap((shard) => shard.keys)
-      .sort((a, b) => a.keptAt - b.keptAt)
-      .slice(0, limit)
-      .map(({ userId }) => ({ userId }));
+    const keys = found.slice(0, limit).map(({ userId }) => ({ userId }));
     const items = await batchGetItems(this.options.client, this.options.tableName, keys, {
       what: 'outbox',
       consistentRead: true,
